@@ -1,0 +1,116 @@
+"""Uniform random playouts in Numba: the baseline Monte Carlo evaluator and the board benchmark.
+
+A playout plays uniformly random legal moves that do not fill the mover's own eye
+(``board_kernels.is_eye``), with simple ko only (positional superko is checked in the tree,
+not in playouts, as every MCTS engine does), until two passes or a move limit, then counts
+the board by Tromp-Taylor. The kernels work in place on the arrays they are given: copy first.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from . import board_kernels as bk
+
+
+@njit(cache=True, nogil=True, inline="always")
+def xorshift_next(state):
+    """xorshift64*: one 64-bit draw; ``state`` is a uint64[1] array owned by the caller."""
+    x = state[0]
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    state[0] = x
+    return x * np.uint64(2685821657736338717)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def rand_below(state, k):
+    """Uniform integer in [0, k) (k >= 1) from the high bits, by multiply-shift."""
+    return np.int64(((xorshift_next(state) >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def playable(color, links, w, loc, c):
+    """Is empty ``loc`` legal for c (ko aside) and not c's own eye? One pass over the
+    neighbours: any empty neighbour settles it at once, the common case in a playout."""
+    own_or_wall = 0
+    for nb in (loc - 1, loc + 1, loc - w, loc + w):
+        col = color[nb]
+        if col == bk.EMPTY:
+            return True
+        if col == c or col == bk.WALL:
+            own_or_wall += 1
+    if own_or_wall == 4 and bk.is_eye(color, w, loc, c):
+        return False
+    return not bk.is_suicide(color, links, w, loc, c)
+
+
+@njit(cache=True, nogil=True)
+def pick_random_move(color, links, info, state, c):
+    """A uniformly random legal, non-eye-filling move for c, or PASS_LOC if none.
+
+    Candidates are drawn from the empty list; a rejected one is swapped out of the
+    window [0, k) so each empty point is tried at most once.
+    """
+    w = info[bk.I_N] + 2
+    k = info[bk.I_NEMPTY]
+    ko = info[bk.I_KO] if info[bk.I_KO_COLOR] == c else bk.NO_LOC
+    while k > 0:
+        i = rand_below(state, k)
+        loc = links[bk.ELIST, i]
+        if loc != ko and playable(color, links, w, loc, c):
+            return loc
+        k -= 1
+        other = links[bk.ELIST, k]
+        links[bk.ELIST, i] = other
+        links[bk.EPOS, other] = i
+        links[bk.ELIST, k] = loc
+        links[bk.EPOS, loc] = k
+    return bk.PASS_LOC
+
+
+@njit(cache=True, nogil=True)
+def random_playout(color, links, info, zob, state, max_moves):
+    """Play random moves to the end in place; return the number of moves played.
+    The side to move and consecutive passes are read from ``info``."""
+    c = info[bk.I_TO_PLAY]
+    h = np.uint64(0)  # hashes are not needed inside a playout
+    moves = 0
+    while moves < max_moves and info[bk.I_PASSES] < 2:
+        loc = pick_random_move(color, links, info, state, c)
+        if loc == bk.PASS_LOC:
+            bk.play_pass(info, c)
+        else:
+            h = bk.place_stone(color, links, info, zob, h, loc, c)
+        c = 3 - c
+        moves += 1
+    return moves
+
+
+@njit(cache=True, nogil=True)
+def playout_batch(color, links, info, zob, seed, count, max_moves, komi):
+    """Run ``count`` playouts from one position; return (black wins, total moves).
+    Used by the benchmark and as the simplest Monte Carlo evaluation."""
+    state = np.empty(1, dtype=np.uint64)
+    state[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
+    wcolor = np.empty_like(color)
+    wlinks = np.empty_like(links)
+    winfo = np.empty_like(info)
+    n = info[bk.I_N]
+    wins = 0
+    total = 0
+    for _ in range(count):
+        wcolor[:] = color
+        wlinks[:, :] = links
+        winfo[:] = info
+        total += random_playout(wcolor, wlinks, winfo, zob, state, max_moves)
+        b, w = bk.area_counts(wcolor, n)
+        if b - w - komi > 0:
+            wins += 1
+    return wins, total
+
+
+def default_max_moves(n: int) -> int:
+    """A playout limit long enough for any sane random game (about 3 moves per point)."""
+    return 3 * n * n + 20
