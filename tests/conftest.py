@@ -1,0 +1,74 @@
+"""Shared fixtures: where GNU Go and the shared data live, and a minimal GTP pipe to GNU Go."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def gnugo_path() -> str | None:
+    return shutil.which("gnugo") or ("/usr/games/gnugo" if Path("/usr/games/gnugo").exists() else None)
+
+
+# CI sets GO_ENGINE_REQUIRE_TOOLS=1: there a missing tool is a failure, never a silent skip
+REQUIRE_TOOLS = os.environ.get("GO_ENGINE_REQUIRE_TOOLS") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    if REQUIRE_TOOLS:
+        pytest.fail(f"{reason}, and GO_ENGINE_REQUIRE_TOOLS=1 forbids skipping")
+    pytest.skip(reason)
+
+
+needs_gnugo = pytest.mark.skipif(gnugo_path() is None and not REQUIRE_TOOLS,
+                                 reason="gnugo not installed (apt-get install gnugo)")
+needs_shared_data = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"{SHARED_DATA} absent")
+
+
+class GnuGo:
+    """GNU Go over GTP pipes: ``ask("play b D4")`` returns the answer text or raises on '?'."""
+
+    def __init__(self, *extra: str):
+        self.proc = subprocess.Popen(
+            [gnugo_path(), "--mode", "gtp", *extra],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+
+    def ask(self, command: str) -> str:
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        lines = []
+        while True:
+            line = self.proc.stdout.readline()
+            if line == "":
+                raise RuntimeError(f"gnugo exited during {command!r}")
+            if line == "\n" and lines:
+                break
+            if line != "\n":
+                lines.append(line.rstrip("\n"))
+        text = "\n".join(lines)
+        if text.startswith("?"):
+            raise RuntimeError(f"gnugo refused {command!r}: {text}")
+        return text[1:].strip()
+
+    def close(self) -> None:
+        try:
+            self.ask("quit")
+        except (RuntimeError, BrokenPipeError, OSError):
+            pass
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def gnugo():
+    if gnugo_path() is None:
+        skip_or_fail("gnugo not installed (apt-get install gnugo)")
+    engine = GnuGo("--chinese-rules", "--positional-superko")
+    yield engine
+    engine.close()
