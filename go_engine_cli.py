@@ -20,6 +20,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
                       f"{result[f'moves_per_s_{n}x{n}']:>12,.0f} moves/s  "
                       f"({result[f'moves_per_playout_{n}x{n}']:.0f} moves per playout, 1 thread)")
         return 0
+    if args.what == "net":
+        from training.cli import cmd_bench_net
+        return cmd_bench_net(args)
     raise SystemExit(f"unknown benchmark {args.what!r}")
 
 
@@ -33,11 +36,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     bench = sub.add_parser("bench", help="measure the speed of the engine's hot loops")
-    bench.add_argument("what", choices=["board"], help="board: uniform random playouts")
+    bench.add_argument("what", choices=["board", "net"],
+                       help="board: uniform random playouts; net: policy-net inference and training")
     bench.add_argument("--sizes", default="9,19", help="comma-separated board sizes")
     bench.add_argument("--seconds", type=float, default=3.0, help="measuring time per size")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.add_argument("--weights", default=None, help="net: weight file (default: data/policy_<n>.npz)")
+    bench.add_argument("--board-size", type=int, default=19, help="net: board size of the default weights")
+    bench.add_argument("--batches", default="1,8,64", help="net: comma-separated inference batch sizes")
     bench.set_defaults(func=_cmd_bench)
+
+    from training import cli as training_cli  # argparse only; the pipelines load on use
+    data = sub.add_parser("data", help="build training data from SGF archives")
+    training_cli.add_data_arguments(data)
+    data.set_defaults(func=lambda a: training_cli.cmd_data(a))
+    train = sub.add_parser("train", help="train networks (sl: supervised policy)")
+    training_cli.add_train_arguments(train)
+    train.set_defaults(func=lambda a: training_cli.cmd_train(a))
+    evaluate = sub.add_parser("eval", help="evaluate networks (policy: accuracy on expert moves)")
+    training_cli.add_eval_arguments(evaluate)
+    evaluate.set_defaults(func=lambda a: training_cli.cmd_eval(a))
 
     try:
         from gtp.cli import add_gtp_arguments

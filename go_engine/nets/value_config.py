@@ -1,0 +1,74 @@
+"""Value network architecture and weight files (NumPy only: no JAX at import).
+
+A value weight file is an .npz like the policy's (``weights.flatten_tree`` paths,
+``allow_pickle=False``) with ``value_config_json`` in place of ``config_json``, so the two
+kinds of file can never be confused."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from .weights import REPO_DATA, flatten_tree, unflatten_tree
+
+
+@dataclass(frozen=True)
+class ValueNetConfig:
+    """AlphaGo's value net: the policy trunk (first 5x5 then 3x3 convolutions) on 49 planes,
+    a 1x1 convolution, a fully connected layer of 256 rectifiers and one tanh output.
+    Here ``layers`` counts the trunk convolutions plus the 1x1 (as in ``PolicyNetConfig``)."""
+
+    board_size: int = 19
+    layers: int = 13
+    filters: int = 192
+    first_kernel: int = 5
+    in_planes: int = 49
+    fc_units: int = 256
+
+    def __post_init__(self) -> None:
+        if self.layers < 2 or self.filters < 1 or self.fc_units < 1 or self.board_size < 2:
+            raise ValueError("value net: layers >= 2, filters, fc_units and board_size positive")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "ValueNetConfig":
+        data = json.loads(text)
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown value-net settings: {sorted(unknown)}")
+        return cls(**data)
+
+
+def default_value_weights(board_size: int) -> Path:
+    """The shipped value weights for a board size (data/value_<n>.npz)."""
+    return REPO_DATA / f"value_{board_size}.npz"
+
+
+def save_value_weights(path: str | Path, config: ValueNetConfig, variables: dict, meta: dict | None = None) -> None:
+    path = Path(path)
+    arrays = {k: np.asarray(v, dtype=np.float32) for k, v in flatten_tree(variables).items()}
+    arrays["value_config_json"] = np.array(config.to_json())
+    arrays["meta_json"] = np.array(json.dumps(meta or {}))
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
+    os.replace(tmp, path)
+
+
+def load_value_weights(path: str | Path) -> tuple[ValueNetConfig, dict, dict]:
+    """(config, variables, meta); a clear error for a missing file or a policy file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no value weight file {path}")
+    with np.load(path, allow_pickle=False) as z:
+        if "value_config_json" not in z.files:
+            raise ValueError(f"{path} is not a value-network weight file (no value_config_json)")
+        config = ValueNetConfig.from_json(str(z["value_config_json"]))
+        meta = json.loads(str(z["meta_json"])) if "meta_json" in z.files else {}
+        flat = {k: z[k] for k in z.files if k not in ("value_config_json", "meta_json")}
+    return config, unflatten_tree(flat), meta

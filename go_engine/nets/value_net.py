@@ -1,0 +1,73 @@
+"""The value network in Flax and a batched evaluator. Imports JAX: load only when used.
+
+``ValueEvaluator(path).values(planes uint8[B, n, n, 49])`` -> float32[B] in [-1, 1], the
+expected outcome for the side to move. Planes come from ``features.position_planes(pos,
+n_planes=N_VALUE_PLANES)``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .value_config import ValueNetConfig, default_value_weights, load_value_weights
+
+
+class ValueNet(nn.Module):
+    config: ValueNetConfig
+    dtype: jnp.dtype = jnp.float32
+
+    @nn.compact
+    def __call__(self, planes: jax.Array, train: bool = False) -> jax.Array:
+        cfg = self.config
+        x = planes.astype(self.dtype)
+        k = cfg.first_kernel
+        x = nn.relu(nn.Conv(cfg.filters, (k, k), padding="SAME", dtype=self.dtype, name="conv_0")(x))
+        for i in range(1, cfg.layers - 1):
+            x = nn.relu(nn.Conv(cfg.filters, (3, 3), padding="SAME", dtype=self.dtype, name=f"conv_{i}")(x))
+        x = nn.relu(nn.Conv(1, (1, 1), dtype=self.dtype, name="conv_1x1")(x))
+        x = x.reshape(planes.shape[0], -1)
+        x = nn.relu(nn.Dense(cfg.fc_units, dtype=self.dtype, name="fc")(x))
+        v = nn.Dense(1, dtype=self.dtype, name="out")(x)
+        return jnp.tanh(v[:, 0].astype(jnp.float32))
+
+
+def init_value_variables(config: ValueNetConfig, seed: int = 0) -> dict:
+    n = config.board_size
+    dummy = jnp.zeros((1, n, n, config.in_planes), jnp.uint8)
+    return dict(ValueNet(config).init(jax.random.PRNGKey(seed), dummy))
+
+
+class ValueEvaluator:
+    """A value weight file -> jitted batched evaluation (batches padded to powers of two)."""
+
+    def __init__(self, weights: str | Path | None = None, board_size: int = 19, variables: dict | None = None,
+                 config: ValueNetConfig | None = None):
+        if variables is None:
+            path = Path(weights) if weights else default_value_weights(board_size)
+            config, variables, self.meta = load_value_weights(path)
+        else:
+            self.meta = {}
+        assert config is not None
+        self.config = config
+        self.n = config.board_size
+        model = ValueNet(config)
+        self.variables = jax.tree_util.tree_map(jnp.asarray, variables)
+        self._fn = jax.jit(lambda v, p: model.apply(v, p))
+
+    def values(self, planes: np.ndarray) -> np.ndarray:
+        out = []
+        for start in range(0, len(planes), 1024):
+            chunk = planes[start:start + 1024]
+            b = len(chunk)
+            size = 1 << max(0, (b - 1).bit_length())
+            if size > b:
+                chunk = np.concatenate([chunk, np.zeros((size - b,) + chunk.shape[1:], chunk.dtype)])
+            out.append(np.asarray(self._fn(self.variables, chunk))[:b])
+        return np.concatenate(out) if out else np.zeros(0, np.float32)
+
+    def position_value(self, pos, scratch=None) -> float:
+        from ..features import N_VALUE_PLANES, position_planes
+        return float(self.values(position_planes(pos, scratch, n_planes=N_VALUE_PLANES)[None])[0])

@@ -1,0 +1,71 @@
+"""Weight files: one .npz with the network's arrays under "/"-joined paths
+(``params/conv_0/kernel``...) and the architecture as JSON under ``config_json``.
+NumPy only and ``allow_pickle=False``, so a weight file can never run code when loaded."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .config import PolicyNetConfig
+
+REPO_DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+def default_policy_weights(board_size: int) -> Path:
+    """The shipped weights for a board size (data/policy_<n>.npz)."""
+    return REPO_DATA / f"policy_{board_size}.npz"
+
+
+def flatten_tree(tree: dict, prefix: str = "") -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    for key, value in tree.items():
+        path = f"{prefix}/{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            out.update(flatten_tree(value, path))
+        else:
+            out[path] = np.asarray(value)
+    return out
+
+
+def unflatten_tree(flat: dict[str, np.ndarray]) -> dict:
+    tree: dict = {}
+    for path, value in flat.items():
+        node = tree
+        parts = path.split("/")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return tree
+
+
+def save_policy_weights(path: str | Path, config: PolicyNetConfig, variables: dict, meta: dict | None = None) -> None:
+    """Write variables ({"params": ..., maybe "batch_stats": ...}) and config atomically."""
+    path = Path(path)
+    arrays = {k: np.asarray(v, dtype=np.float32) for k, v in flatten_tree(variables).items()}
+    arrays["config_json"] = np.array(config.to_json())
+    arrays["meta_json"] = np.array(json.dumps(meta or {}))
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
+    os.replace(tmp, path)
+
+
+def load_policy_weights(path: str | Path) -> tuple[PolicyNetConfig, dict, dict]:
+    """(config, variables, meta) from a weight file; a clear error for a missing or foreign file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no weight file {path}")
+    with np.load(path, allow_pickle=False) as z:
+        if "config_json" not in z.files:
+            raise ValueError(f"{path} is not a policy weight file (no config_json)")
+        config = PolicyNetConfig.from_json(str(z["config_json"]))
+        meta = json.loads(str(z["meta_json"])) if "meta_json" in z.files else {}
+        flat = {k: z[k] for k in z.files if k not in ("config_json", "meta_json")}
+    return config, unflatten_tree(flat), meta
+
+
+def parameter_count(variables: dict) -> int:
+    return int(sum(np.size(v) for k, v in flatten_tree(variables.get("params", variables)).items()))
