@@ -1,0 +1,94 @@
+"""Leaf evaluation by playouts, in parallel over the leaves of a batch, and the native
+search driver that runs whole batches (select -> playouts -> backup) without leaving Numba.
+
+Parallelism: ``prange`` over the leaves of a batch (Numba's OpenMP/workqueue layer). Each
+leaf slot b owns its work arrays and its RNG state, so results do not depend on the number
+of threads or their scheduling: a seeded search is reproducible. Selection and backup are
+serial and cheap next to the playouts.
+
+Playout kernels are chosen by a code: ``PLAYOUT_RANDOM`` (``playout.random_playout``). The
+pattern policy adds a code and a branch in ``run_playout`` (its weights arrive in ``weights``).
+"""
+from __future__ import annotations
+
+import os
+
+# OpenMP threads that spin while waiting starve everything else when the cores are shared
+# (measured: 2 threads at 1/10 of the 1-thread speed under load); passive waiting costs
+# nothing measurable on idle cores. Must be set before Numba first starts its thread pool.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+from numba import njit, prange  # noqa: E402
+
+from . import board_kernels as bk  # noqa: E402
+from .playout import random_playout  # noqa: E402
+from .tree import LEAF_COLLISION, LEAF_TERMINAL, backup, select_leaves  # noqa: E402
+
+PLAYOUT_RANDOM = 0
+PLAYOUT_NAMES = {"random": PLAYOUT_RANDOM}
+
+
+@njit(cache=True, nogil=True)
+def run_playout(kind, color, links, info, zob, state, max_moves, weights):
+    """Play the position out in place with the chosen policy; returns moves played."""
+    return random_playout(color, links, info, zob, state, max_moves)
+
+
+@njit(cache=True, nogil=True)
+def score_leaf(color, n, komi, owner, own_row):
+    """Tromp-Taylor result of a finished board, black's view (+1, -1, 0 for jigo); adds the
+    owner of each point (+1 black, -1 white) into own_row."""
+    bk.area_owner(color, n, owner)
+    diff = 0
+    for loc in range(color.shape[0]):
+        o = owner[loc]
+        if o == bk.BLACK:
+            diff += 1
+            own_row[loc] += 1
+        elif o == bk.WHITE:
+            diff -= 1
+            own_row[loc] -= 1
+    s = diff - komi
+    return 1.0 if s > 0 else (-1.0 if s < 0 else 0.0)
+
+
+@njit(cache=True, nogil=True)
+def evaluate_slot(b, wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
+                  playout_kind, weights, owner, own, out_z):
+    kind = leaf_kind[b]
+    if kind == LEAF_COLLISION:
+        out_z[b] = 0.0
+        return
+    if kind != LEAF_TERMINAL:
+        run_playout(playout_kind, wcolor[b], wlinks[b], winfo[b], zob, rng[b], max_moves, weights)
+    out_z[b] = score_leaf(wcolor[b], winfo[b, bk.I_N], komi, owner[b], own[b])
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def rollout_leaves(wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
+                   playout_kind, weights, owner, own, out_z, count):
+    """Playouts from the leaves 0..count-1 (terminal leaves are only scored), in parallel."""
+    for b in prange(count):
+        evaluate_slot(b, wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
+                      playout_kind, weights, owner, own, out_z)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def run_native(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
+               wcolor, wlinks, winfo, path_edge, path_node, path_hash, path_len, nodes_len,
+               leaf_kind, locs, scores, rng, max_moves, komi, playout_kind, weights,
+               owner, own, out_z, num_batches, batch):
+    """``num_batches`` complete batches of ``batch`` leaves with native priors and playout
+    values (the rollout-only search). Returns the number of simulations backed up."""
+    no_priors = np.empty(0, np.float32)
+    done = 0
+    for _ in range(num_batches):
+        done += select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
+                              wcolor, wlinks, winfo, path_edge, path_node, path_hash, path_len,
+                              nodes_len, leaf_kind, batch, no_priors, locs, scores)
+        for b in prange(batch):
+            evaluate_slot(b, wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
+                          playout_kind, weights, owner, own, out_z)
+        backup(t, path_edge, path_node, path_len, nodes_len, leaf_kind, out_z, batch)
+    return done

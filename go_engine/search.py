@@ -1,0 +1,382 @@
+"""Parallel Monte Carlo tree search with PUCT (AlphaGo's selection rule), over ``tree``.
+
+One *batch* is: select B leaves from the root with virtual loss (``tree.select_leaves``),
+evaluate them (priors from the evaluator, values from playouts run in parallel and/or the
+evaluator's value), back the values up (``tree.backup``). Leaf value, black's view:
+
+    V = (1 - mix_lambda) * v + mix_lambda * z
+
+where v is the evaluator's value and z the playout result (+1/-1, Tromp-Taylor with komi).
+A leaf without an evaluator value (a bare edge below the expansion threshold, or any leaf with
+a native-prior evaluator, which has no value) uses z alone; a finished game uses its score.
+
+Two drivers share the kernels: the native one runs many batches inside one Numba call when
+the evaluator's priors are native (``UniformEvaluator``, ``HeuristicEvaluator``), the Python
+one calls ``evaluator.evaluate`` once per batch (a network). The search never imports JAX.
+
+``MCTS`` keeps the tree between moves: ``search(game, ...)`` first walks the root down the
+moves played since the last search (ours and the opponent's reply), keeping their statistics,
+and compacts the pool when it is more than half used.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+
+from . import board_kernels as bk
+from . import tree as tr
+from .evaluators import Evaluator, RolloutConfig, make_evaluator
+from .game import Game, Move
+from .playout import default_max_moves
+from .position import ZOBRIST, Position
+from .rollouts import PLAYOUT_NAMES, rollout_leaves, run_native
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Knobs of the search. Values are in [-1, 1]; c_puct scales the prior term against them."""
+
+    c_puct: float = 1.0
+    fpu_reduction: float = 0.1       # Q of an unvisited child = parent Q - fpu_reduction
+    batch_size: int = 16             # leaves selected per batch (with virtual loss)
+    virtual_loss: float = 1.0        # an in-flight simulation counts as this many lost visits
+    mix_lambda: float = 1.0          # weight of the playout result z against the value net v
+    expand_threshold: int = 1        # a bare edge gets a node once it has this many visits
+    max_tree_mb: float = 1024.0      # memory bound of the node and edge pools
+    threads: int = 2                 # playout threads (numba); 0: all cores
+    prior: str = "heuristic"         # native priors when no evaluator is given
+    seed: int = 0
+    min_chunk_seconds: float = 0.02  # time between checks of the clock and the early stop
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1 or self.expand_threshold < 0 or not 0.0 <= self.mix_lambda <= 1.0:
+            raise ValueError(f"invalid search config: {self}")
+
+
+@dataclass
+class ChildStats:
+    point: int
+    visits: int
+    q: float        # mean value for the side to move at the root, in [-1, 1]
+    prior: float
+
+
+@dataclass
+class SearchResult:
+    """Outcome of one search, from the root's side to move."""
+
+    move: int                       # most visited point (n*n = pass)
+    winrate: float                  # of the chosen move, in [0, 1]
+    root_visits: int
+    simulations: int                # simulations run by this search
+    seconds: float
+    children: list[ChildStats] = field(default_factory=list)   # by visits, descending
+    pv: list[int] = field(default_factory=list)
+    stopped_early: bool = False
+
+
+class MCTS:
+    """A search tree bound to one evaluator and rollout policy, reused across moves."""
+
+    def __init__(self, config: SearchConfig = SearchConfig(), evaluator: Evaluator | None = None,
+                 rollout: RolloutConfig = RolloutConfig()):
+        self.config = config
+        self.evaluator = evaluator if evaluator is not None else make_evaluator(config.prior)
+        self.rollout = rollout
+        if rollout.kind not in PLAYOUT_NAMES:
+            raise ValueError(f"unknown playout kind {rollout.kind!r}; choose from {sorted(PLAYOUT_NAMES)}")
+        self.max_nodes, self.max_edges = tr.pool_sizes(config.max_tree_mb)
+        self.tree = tr.allocate_tree(self.max_nodes, self.max_edges)
+        self._n = -1
+        self._key: tuple | None = None          # (n, komi, handicap) of the tree's game
+        self._root_moves: list[Move] = []      # game.moves at the current root
+        self._root: Position | None = None
+        self._rng_seed = config.seed
+        self.total_rollouts = 0
+
+    # --- tree management -------------------------------------------------------------------
+    def _alloc_work(self, n: int) -> None:
+        """Per-leaf work arrays for board size n."""
+        b = self.config.batch_size
+        a = (n + 2) * (n + 2)
+        depth = 2 * n * n + 64
+        self._n = n
+        self.wcolor = np.empty((b, a), np.int8)
+        self.wlinks = np.empty((b, bk.NF, a), np.int32)
+        self.winfo = np.empty((b, bk.NI), np.int64)
+        self.path_edge = np.empty((b, depth), np.int32)
+        self.path_node = np.empty((b, depth + 1), np.int32)
+        self.path_hash = np.empty((b, depth), np.uint64)
+        self.path_len = np.zeros(b, np.int32)
+        self.nodes_len = np.zeros(b, np.int32)
+        self.leaf_kind = np.zeros(b, np.int32)
+        self.locs = np.empty(n * n + 1, np.int32)
+        self.scores = np.empty(n * n + 1, np.float64)
+        self.owner = np.empty((b, a), np.int8)
+        self.own = np.zeros((b, a), np.int32)
+        self.out_z = np.zeros(b, np.float64)
+        seeds = np.arange(1, b + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        self.rng = (seeds ^ np.uint64(self._rng_seed * 7919 + 1)).reshape(b, 1)
+        self.rng[self.rng == 0] = 1
+        self.fparams = np.array([self.config.c_puct, self.config.fpu_reduction, self.config.virtual_loss])
+        self.max_playout_moves = self.rollout.max_moves or default_max_moves(n)
+        self.weights = np.asarray(self.rollout.weights, np.float32)
+
+    def reset(self, game: Game) -> None:
+        """Drop the tree; the root becomes the game's current position."""
+        pos = game.position
+        terminal = 1 if pos.passes >= 2 else 0
+        tr.reset_tree(self.tree, pos.to_play, terminal)
+        self._key = (game.n, game.komi, tuple(game.handicap))
+        self._root_moves = list(game.moves)
+        self._root = pos.copy()
+        self.own[:] = 0
+        self.total_rollouts = 0
+
+    def sync(self, game: Game) -> bool:
+        """Move the root to the game's current position, keeping the subtree of the moves
+        played since the last search when the tree has them. Returns True if reused."""
+        if game.n != self._n:
+            self._alloc_work(game.n)
+        key = (game.n, game.komi, tuple(game.handicap))
+        moves = game.moves
+        k = len(self._root_moves)
+        reusable = (self._key == key and self._root is not None and len(moves) >= k
+                    and moves[:k] == self._root_moves)
+        if reusable:
+            t = self.tree
+            root = int(t.counts[tr.ROOT])
+            for mv in moves[k:]:
+                if t.node_to_play[root] != mv.color:
+                    reusable = False
+                    break
+                e = tr.find_child(t, root, mv.point)
+                child = int(t.child_node[e]) if e >= 0 else -1
+                if child < 0:
+                    reusable = False
+                    break
+                root = child
+            if reusable and game.position.hash == self._root_hash_after(moves[k:]):
+                t.counts[tr.ROOT] = root
+                self._root_moves = list(moves)
+                self._root = game.position.copy()
+                self.own[:] = 0
+                self.total_rollouts = 0
+                self._maybe_compact()
+                return True
+        self.reset(game)
+        return False
+
+    def _root_hash_after(self, new_moves: list[Move]) -> int:
+        pos = self._root.copy()
+        for mv in new_moves:
+            pos.play(mv.point, mv.color)
+        return pos.hash
+
+    def _maybe_compact(self) -> None:
+        t = self.tree
+        if t.counts[tr.NUM_EDGES] * 2 < self.max_edges and t.counts[tr.NUM_NODES] * 2 < self.max_nodes:
+            return
+        fresh = tr.allocate_tree(self.max_nodes, self.max_edges)
+        tr.compact_into(t, fresh, int(t.counts[tr.ROOT]))
+        self.tree = fresh
+
+    # --- searching -------------------------------------------------------------------------
+    def search(self, game: Game, simulations: int | None = None, seconds: float | None = None,
+               stop_early: bool = True) -> SearchResult:
+        """Search from the game's current position for ``simulations`` (exact count) and/or
+        ``seconds``; with ``stop_early``, stop once the most visited move cannot be overtaken."""
+        if simulations is None and seconds is None:
+            raise ValueError("give simulations and/or seconds")
+        self.sync(game)
+        t0 = time.perf_counter()
+        deadline = t0 + seconds if seconds is not None else math.inf
+        budget = simulations if simulations is not None else 1 << 62
+        threads = self.config.threads or numba.config.NUMBA_NUM_THREADS
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        done = 0
+        rate = None
+        stopped_early = False
+        native = getattr(self.evaluator, "native_prior", None) is not None
+        b = self.config.batch_size
+        while done < budget:
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+            if stop_early and rate is not None and done > 0:
+                remaining = min(budget - done, rate * (deadline - now))
+                if self._best_is_safe(remaining):
+                    stopped_early = True
+                    break
+            if seconds is None:
+                batches = 32  # fixed chunks: a fixed-simulation search is reproducible
+            elif rate is None:
+                batches = 1
+            else:
+                batches = max(1, int(rate * self.config.min_chunk_seconds / b))
+            batches = min(batches, max(1, (budget - done) // b))
+            size = b if budget - done >= b else budget - done
+            if native:
+                done += self._native_batches(game, batches, size)
+            else:
+                for _ in range(batches):
+                    done += self._python_batch(game, size)
+            elapsed = time.perf_counter() - t0
+            rate = done / elapsed if elapsed > 0 and done > 0 else None
+        return self._result(done, time.perf_counter() - t0, stopped_early)
+
+    def _root_arrays(self):
+        pos = self._root
+        nhist = pos.ply + 1
+        return pos.color, pos.links, pos.info, np.uint64(pos.hashes[pos.ply]), pos.hashes, nhist
+
+    def _iparams(self, defer: int) -> np.ndarray:
+        kind = getattr(self.evaluator, "native_prior", None)
+        return np.array([self.config.expand_threshold, defer, 0 if kind is None else kind], np.int64)
+
+    def _native_batches(self, game: Game, batches: int, size: int) -> int:
+        rcolor, rlinks, rinfo, rhash, hist, nhist = self._root_arrays()
+        done = run_native(self.tree, self.fparams, self._iparams(0), rcolor, rlinks, rinfo, rhash,
+                          hist, nhist, ZOBRIST, self.wcolor, self.wlinks, self.winfo, self.path_edge,
+                          self.path_node, self.path_hash, self.path_len, self.nodes_len,
+                          self.leaf_kind, self.locs, self.scores, self.rng, self.max_playout_moves,
+                          float(game.komi), PLAYOUT_NAMES[self.rollout.kind], self.weights,
+                          self.owner, self.own, self.out_z, batches, size)
+        self.total_rollouts += batches * size
+        return int(done)
+
+    def _python_batch(self, game: Game, size: int) -> int:
+        """One batch with a Python evaluator: select, evaluate the new nodes, expand them with
+        the returned priors, play out (unless mix_lambda is 0), back up."""
+        t = self.tree
+        rcolor, rlinks, rinfo, rhash, hist, nhist = self._root_arrays()
+        no_priors = np.empty(0, np.float32)
+        live = tr.select_leaves(t, self.fparams, self._iparams(1), rcolor, rlinks, rinfo, rhash, hist,
+                                nhist, ZOBRIST, self.wcolor, self.wlinks, self.winfo, self.path_edge,
+                                self.path_node, self.path_hash, self.path_len, self.nodes_len,
+                                self.leaf_kind, size, no_priors, self.locs, self.scores)
+        kinds = self.leaf_kind[:size]
+        pending = np.flatnonzero(kinds == tr.LEAF_PENDING)
+        v_black = np.zeros(size, np.float64)
+        has_value = np.zeros(size, bool)
+        if len(pending):
+            positions = [self._leaf_position(int(i)) for i in pending]
+            priors, values = self.evaluator.evaluate(positions)
+            priors = np.asarray(priors, np.float32)
+            for j, i in enumerate(pending):
+                i = int(i)
+                node = int(self.path_node[i, self.nodes_len[i] - 1])
+                depth = int(self.path_len[i])
+                h = self.path_hash[i, depth - 1] if depth > 0 else rhash
+                tr.expand_node(t, node, self.wcolor[i], self.wlinks[i], self.winfo[i], ZOBRIST, np.uint64(h),
+                               hist, nhist, self.path_hash[i], depth, 0, priors[j], self.locs, self.scores)
+                sign = 1.0 if self.winfo[i, bk.I_TO_PLAY] == bk.BLACK else -1.0
+                v_black[i] = sign * float(values[j])
+                has_value[i] = True
+        lam = self.config.mix_lambda
+        need_rollout = not (lam == 0.0 and np.all(has_value | (kinds >= tr.LEAF_TERMINAL)))
+        if need_rollout or np.any(kinds == tr.LEAF_TERMINAL):
+            rollout_leaves(self.wcolor, self.wlinks, self.winfo, self.leaf_kind, self.rng, ZOBRIST,
+                           self.max_playout_moves, float(game.komi), PLAYOUT_NAMES[self.rollout.kind],
+                           self.weights, self.owner, self.own, self.out_z, size)
+            self.total_rollouts += size
+        z = self.out_z[:size]
+        values_black = np.where(has_value, (1.0 - lam) * v_black + lam * z, z)
+        values_black = np.where(kinds == tr.LEAF_TERMINAL, z, values_black)
+        tr.backup(t, self.path_edge, self.path_node, self.path_len, self.nodes_len, self.leaf_kind,
+                  values_black, size)
+        return int(live)
+
+    def _leaf_position(self, i: int) -> Position:
+        n = self._n
+        pos = Position(n)
+        pos.color[:] = self.wcolor[i]
+        pos.links[:, :] = self.wlinks[i]
+        pos.info[:] = self.winfo[i]
+        ply = pos.ply
+        pos.hashes = np.zeros(max(64, ply + 2), np.uint64)
+        depth = int(self.path_len[i])
+        pos.hashes[ply] = self.path_hash[i, depth - 1] if depth > 0 else self._root.hashes[self._root.ply]
+        return pos
+
+    # --- reading the tree ------------------------------------------------------------------
+    def root_children(self) -> list[ChildStats]:
+        t = self.tree
+        root = int(t.counts[tr.ROOT])
+        first = int(t.node_first[root])
+        out = []
+        if first < 0:
+            return out
+        for e in range(first, first + int(t.node_count[root])):
+            nv = int(t.child_n[e])
+            q = float(t.child_w[e]) / nv if nv else 0.0
+            out.append(ChildStats(int(t.child_point[e]), nv, q, float(t.child_p[e])))
+        out.sort(key=lambda s: (-s.visits, -s.q))
+        return out
+
+    def _best_is_safe(self, remaining: float) -> bool:
+        """True when the second most visited move could not catch the first with every
+        remaining simulation."""
+        t = self.tree
+        root = int(t.counts[tr.ROOT])
+        first = int(t.node_first[root])
+        if first < 0 or t.node_count[root] < 2:
+            return first >= 0
+        n = np.sort(t.child_n[first:first + int(t.node_count[root])])
+        return int(n[-1]) - int(n[-2]) > remaining
+
+    def principal_variation(self, max_len: int = 20) -> list[int]:
+        t = self.tree
+        v = int(t.counts[tr.ROOT])
+        pv = []
+        while len(pv) < max_len and v >= 0 and t.node_first[v] >= 0:
+            first = int(t.node_first[v])
+            cnt = int(t.node_count[v])
+            ns = t.child_n[first:first + cnt]
+            if ns.max() == 0:
+                break
+            e = first + int(np.argmax(ns))
+            pv.append(int(t.child_point[e]))
+            v = int(t.child_node[e])
+        return pv
+
+    def ownership(self) -> np.ndarray:
+        """float[n*n]: mean final owner of each point over this search's playouts (+1 black,
+        -1 white), the root's estimate of territory and dead stones."""
+        n = self._n
+        total = self.own.sum(axis=0).astype(np.float64)
+        count = max(1, self.total_rollouts)
+        w = n + 2
+        return (total.reshape(w, w)[1:-1, 1:-1] / count).ravel()
+
+    def root_winrate(self) -> float:
+        t = self.tree
+        root = int(t.counts[tr.ROOT])
+        nv = int(t.node_n[root])
+        return 0.5 if nv == 0 else 0.5 * (1.0 + float(t.node_w[root]) / nv)
+
+    def _result(self, done: int, seconds: float, stopped_early: bool) -> SearchResult:
+        children = self.root_children()
+        t = self.tree
+        root = int(t.counts[tr.ROOT])
+        n = self._n
+        if children:
+            best = children[0]
+            move, winrate = best.point, 0.5 * (1.0 + best.q)
+        else:
+            move, winrate = n * n, self.root_winrate()
+        return SearchResult(move=move, winrate=winrate, root_visits=int(t.node_n[root]), simulations=done,
+                            seconds=seconds, children=children, pv=self.principal_variation(),
+                            stopped_early=stopped_early)
+
+    def check_invariants(self) -> None:
+        """Raise AssertionError unless every virtual loss is zero and visits add up."""
+        t = self.tree
+        nn = int(t.counts[tr.NUM_NODES])
+        ne = int(t.counts[tr.NUM_EDGES])
+        assert not t.node_vl[:nn].any(), "virtual loss left on nodes"
+        assert not t.child_vl[:ne].any(), "virtual loss left on edges"
