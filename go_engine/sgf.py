@@ -149,20 +149,23 @@ def parse_winner(result: str | None) -> int | None:
 
 # --- reading one game ----------------------------------------------------------------------
 
-def _parse_sgfmill(text: str | bytes, source: str, index: int) -> sgfmill_sgf.Sgf_game:
+def _parse_sgfmill(text: str | bytes, source: str,
+                   index: int) -> tuple[sgf_grammar.Coarse_game_tree, sgfmill_sgf.Sgf_game]:
+    """sgfmill's parse tree (for the fast raw main line) and its Sgf_game (for properties)."""
     try:
         if isinstance(text, str):
-            return sgfmill_sgf.Sgf_game.from_string(text)
-        data = bytes(text)
-        override = None
-        if b"CA[" not in data:
-            # no charset given: SGF says Latin-1, but nearly every modern file is UTF-8
-            try:
-                data.decode("utf-8")
-                override = "UTF-8"
-            except UnicodeDecodeError:
-                pass
-        return sgfmill_sgf.Sgf_game.from_bytes(data, override_encoding=override)
+            data, override = text.encode("utf-8"), "UTF-8"
+        else:
+            data, override = bytes(text), None
+            if b"CA[" not in data:
+                # no charset given: SGF says Latin-1, but nearly every modern file is UTF-8
+                try:
+                    data.decode("utf-8")
+                    override = "UTF-8"
+                except UnicodeDecodeError:
+                    pass
+        coarse = sgf_grammar.parse_sgf_game(data)
+        return coarse, sgfmill_sgf.Sgf_game.from_coarse_game_tree(coarse, override)
     except (ValueError, LookupError) as e:
         data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
         reason = "size" if "size" in str(e) else "parse"
@@ -205,7 +208,7 @@ def read_moves(text: str | bytes, source: str = "<string>", index: int = 0, *,
     Raises ``SGFError`` for malformed SGF, a board size the engine cannot play, malformed
     root properties, setup stones after the first move, or a bad move value.
     """
-    game = _parse_sgfmill(text, source, index)
+    coarse, game = _parse_sgfmill(text, source, index)
 
     def fail(msg: str, reason: str, move: int | None = None) -> SGFError:
         return SGFError(msg, source=source, index=index, move=move, reason=reason)
@@ -235,50 +238,55 @@ def read_moves(text: str | bytes, source: str = "<string>", index: int = 0, *,
         for ident, default in (("RE", None), ("RU", None), ("PB", ""), ("PW", ""), ("BR", ""),
                                ("WR", ""), ("DT", None), ("PL", None)))
 
-    try:
-        sequence = game.get_main_sequence()
-    except ValueError as e:
-        raise fail(f"malformed SGF ({e})", "parse") from None
-
+    presenter = game.get_property_presenter()
     black_setup: set[int] = set()
     white_setup: set[int] = set()
     moves: list[tuple[int, int]] = []
     comments: dict[int, str] = {}
-    for node in sequence:
+    pass_tt = n <= 19
+    # raw property maps of the main line: far faster than building sgfmill Tree_nodes
+    for props in sgf_grammar.main_sequence_iter(coarse):
         ply = len(moves)
-        if node.has_setup_stones():
+        if "AB" in props or "AW" in props or "AE" in props:
             if moves:
                 raise fail("setup stones (AB/AW/AE) after the first move are not supported",
                            "setup", ply)
-            try:
-                ab, aw, ae = node.get_setup_stones()
-            except ValueError as e:
-                raise fail(f"malformed setup stones ({e})", "setup", 0) from None
-            for rc in ab:
-                p = _to_point(rc, n)
-                white_setup.discard(p)
-                black_setup.add(p)
-            for rc in aw:
-                p = _to_point(rc, n)
-                black_setup.discard(p)
-                white_setup.add(p)
-            for rc in ae:
-                p = _to_point(rc, n)
-                black_setup.discard(p)
-                white_setup.discard(p)
-        if node.has_property("B") and node.has_property("W"):
+            for ident in ("AB", "AW", "AE"):
+                if ident not in props:
+                    continue
+                try:
+                    points = {_to_point(rc, n) for rc in presenter.interpret(ident, props[ident])}
+                except ValueError as e:
+                    raise fail(f"malformed {ident} ({str(e) or 'bad point'})", "setup", 0) from None
+                for p in points:
+                    black_setup.discard(p)
+                    white_setup.discard(p)
+                    if ident == "AB":
+                        black_setup.add(p)
+                    elif ident == "AW":
+                        white_setup.add(p)
+        value = props.get("B")
+        color = BLACK
+        if value is None:
+            value = props.get("W")
+            color = WHITE
+        elif "W" in props:
             raise fail("node has both B and W", "parse", ply + 1)
-        try:
-            colour, rc = node.get_move()
-        except ValueError:
-            raw = node.get_raw("B" if node.has_property("B") else "W")
-            raise fail(f"bad move value [{raw.decode('latin-1')}] on a {n}x{n} board",
-                       "parse", ply + 1) from None
-        if colour is not None:
-            moves.append((_COLOR_OF[colour], _to_point(rc, n)))
-        if node.has_property("C"):
+        if value is not None:
+            raw = value[0]
+            if raw == b"" or (pass_tt and raw == b"tt"):
+                point = n * n
+            else:
+                col = raw[0] - 97 if len(raw) == 2 else -1
+                row = raw[1] - 97 if len(raw) == 2 else -1
+                if not (0 <= col < n and 0 <= row < n):
+                    raise fail(f"bad move value [{raw.decode('latin-1')}] on a {n}x{n} board",
+                               "parse", ply + 1)
+                point = row * n + col  # SGF rows run from the top, as points do
+            moves.append((color, point))
+        if "C" in props:
             try:
-                text_c = node.get("C")
+                text_c = presenter.interpret("C", props["C"])
             except ValueError as e:
                 raise fail(f"malformed comment ({e})", "property", len(moves)) from None
             key = len(moves)
