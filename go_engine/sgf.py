@@ -22,15 +22,17 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import lzma
 import os
 import re
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO, Generator, Iterable, Iterator
 
 from sgfmill import sgf as sgfmill_sgf
 from sgfmill import sgf_grammar
@@ -575,6 +577,12 @@ def _read_chunks(stream: BinaryIO) -> Iterator[bytes]:
         yield chunk
 
 
+# what a damaged file or archive raises while streaming: bz2 and gzip raise OSError/EOFError,
+# zlib (zip deflate) zlib.error, xz lzma.LZMAError, zip CRC checks BadZipFile
+_STREAM_ERRORS = (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, zlib.error,
+                  lzma.LZMAError)
+
+
 def _kind(name: str) -> str | None:
     low = name.lower()
     if low.endswith(TAR_SUFFIXES):
@@ -594,15 +602,17 @@ def _member_failed(stats: ArchiveStats | None, source: str, error: BaseException
 
 
 def _games_of_stream(stream: BinaryIO, source: str,
-                     stats: ArchiveStats | None) -> Iterator[tuple[str, int, bytes]]:
+                     stats: ArchiveStats | None) -> Generator[tuple[str, int, bytes], None, bool]:
+    """Games of one file or member; returns False when the stream broke (already counted)."""
     index = 0
     try:
         for text in split_sgf_games(_read_chunks(stream)):
             yield source, index, text
             index += 1
-    except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, ValueError) as e:
-        # lzma/zlib/bz2 errors are OSError or EOFError subclasses; CRC errors are BadZipFile
+    except _STREAM_ERRORS as e:
         _member_failed(stats, source, e)
+        return False
+    return True
 
 
 def _iter_tar(path: Path, stats: ArchiveStats | None) -> Iterator[tuple[str, int, bytes]]:
@@ -615,8 +625,9 @@ def _iter_tar(path: Path, stats: ArchiveStats | None) -> Iterator[tuple[str, int
                 stream = tar.extractfile(member)
                 if stream is None:
                     continue
-                yield from _games_of_stream(stream, source, stats)
-    except (OSError, EOFError, tarfile.TarError) as e:
+                if not (yield from _games_of_stream(stream, source, stats)):
+                    return  # a streamed tar cannot resync after a damaged member
+    except _STREAM_ERRORS as e:
         _member_failed(stats, str(path), e)
 
 
