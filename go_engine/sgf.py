@@ -53,6 +53,7 @@ ZIP_SUFFIXES = (".zip",)
 _CHUNK = 1 << 16
 
 _COLOR_OF = {"b": BLACK, "w": WHITE}
+_NUMERIC_ROOT = ("GM", "KM", "HA", "PL")
 _LETTER_OF = {BLACK: "b", WHITE: "w"}
 
 
@@ -196,13 +197,6 @@ def _to_point(rc: tuple[int, int] | None, n: int) -> int:
     return (n - 1 - row) * n + col
 
 
-def _prop(node, ident: str, default=None):
-    try:
-        return node.get(ident)
-    except KeyError:
-        return default
-
-
 def read_moves(text: str | bytes, source: str = "<string>", index: int = 0, *,
                default_komi: float | None = None) -> MoveRecord:
     """Parse one SGF game (the first in ``text``) into a ``MoveRecord``; no legality checks.
@@ -222,9 +216,15 @@ def read_moves(text: str | bytes, source: str = "<string>", index: int = 0, *,
         raise fail(f"bad SZ ({e})", "size") from None
     if not MIN_SIZE <= n <= MAX_SIZE:
         raise fail(f"board size {n} not supported ({MIN_SIZE}..{MAX_SIZE})", "size")
+
     def root_value(ident: str, getter, default=None):
         try:
             return getter() if root.has_property(ident) else default
+        except UnicodeDecodeError:
+            if ident in _NUMERIC_ROOT:
+                raise fail(f"malformed {ident} (bad bytes)", "property") from None
+            # a mis-encoded name or date must not cost the game: keep it with U+FFFD
+            return root.get_raw(ident).decode(game.get_charset(), errors="replace")
         except (ValueError, LookupError) as e:
             raw = root.get_raw(ident).decode("latin-1")
             raise fail(f"malformed {ident}[{raw}] ({str(e) or 'bad value'})", "property") from None
@@ -289,8 +289,8 @@ def read_moves(text: str | bytes, source: str = "<string>", index: int = 0, *,
         if "C" in props:
             try:
                 text_c = presenter.interpret("C", props["C"])
-            except ValueError as e:
-                raise fail(f"malformed comment ({e})", "property", len(moves)) from None
+            except ValueError:
+                text_c = b"".join(props["C"]).decode(game.get_charset(), errors="replace")
             key = len(moves)
             comments[key] = f"{comments[key]}\n\n{text_c}" if key in comments else text_c
 

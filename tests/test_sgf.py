@@ -363,3 +363,9 @@ def test_fixture_main_line_skips_variations():
     assert not any("variation" in c for c in rec.comments.values())
     second = load_sgf_file(FIXTURES / "collection.sgf", index=1)
     assert second.game.n == 13 and second.result == "0" and len(second.game.moves) == 4
+
+
+def test_mis_encoded_names_and_comments_do_not_cost_the_game():
+    rec = load_sgf(b"(;CA[UTF-8]SZ[9]PB[\xff\xfeab]RE[B+R];B[aa]C[bad \xff byte])")
+    assert rec.black == "\ufffd\ufffdab" and rec.comments[1] == "bad \ufffd byte"
+    assert rec.winner == BLACK and len(rec.game.moves) == 1
