@@ -160,7 +160,8 @@ class MCTS:
                     reusable = False
                     break
                 root = child
-            if reusable and game.position.hash == self._root_hash_after(moves[k:]):
+            if (reusable and t.node_to_play[root] == game.to_play
+                    and game.position.hash == self._root_hash_after(moves[k:])):
                 t.counts[tr.ROOT] = root
                 self._root_moves = list(moves)
                 self._root = game.position.copy()
@@ -170,6 +171,10 @@ class MCTS:
                 return True
         self.reset(game)
         return False
+
+    def forget(self) -> None:
+        """Drop the tree at the next search (a new game)."""
+        self._key = None
 
     def _root_hash_after(self, new_moves: list[Move]) -> int:
         pos = self._root.copy()

@@ -1,0 +1,130 @@
+"""``MCTSPlayer``: the ``Player`` that searches, with resignation and area-rules passing.
+
+Passing under area scoring (Tromp-Taylor, as the ``Game`` scores):
+- when the opponent has just passed and the board as it stands already wins, pass (ends the game);
+- the search itself values a pass reply to a pass as the game's end, counted as it stands, so
+  it never passes away a won game while the opponent's dead stones still count for them;
+- when the search prefers to pass but the opponent has not passed, the pass is kept only if
+  the board as it stands wins; otherwise the best other move is played;
+- in cleanup mode (``kgs-genmove_cleanup``) no pass while opponent stones that the playouts
+  judge dead (``dead_threshold`` of the ownership) remain on the board.
+Own eyes are never filled: the tree does not contain such moves.
+
+Resignation: after ``resign_moves`` consecutive searches whose best win rate is below
+``resign_threshold`` (off with ``resign=False``).
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from .evaluators import Evaluator, RolloutConfig
+from .game import Game
+from .player import RESIGN, TimeBudget
+from .position import BLACK
+from .search import MCTS, SearchConfig, SearchResult
+
+
+@dataclass(frozen=True)
+class PlayerConfig:
+    playouts: int | None = None        # fixed simulations per move (reproducible with a seed)
+    default_seconds: float = 5.0       # budget when neither playouts nor a clock are given
+    resign: bool = True
+    resign_threshold: float = 0.1
+    resign_moves: int = 3
+    min_resign_visits: int = 500       # do not trust a tiny search to resign
+    dead_threshold: float = 0.6        # |ownership| for a stone to count as dead in cleanup
+    stop_early: bool = True
+
+
+class MCTSPlayer:
+    name = "mcts"
+
+    def __init__(self, search: SearchConfig = SearchConfig(), config: PlayerConfig = PlayerConfig(),
+                 evaluator: Evaluator | None = None, rollout: RolloutConfig = RolloutConfig()):
+        self.config = config
+        self.mcts = MCTS(search, evaluator=evaluator, rollout=rollout)
+        self.cleanup = False
+        self.last_result: SearchResult | None = None
+        self._low_moves = 0
+
+    def new_game(self, game: Game) -> None:
+        self.mcts.forget()
+        self._low_moves = 0
+        self.last_result = None
+
+    def genmove_cleanup(self, game: Game, color: int, budget: TimeBudget) -> int:
+        """``kgs-genmove_cleanup``: like genmove, but capture every dead opponent stone first."""
+        self.cleanup = True
+        try:
+            return self.genmove(game, color, budget)
+        finally:
+            self.cleanup = False
+
+    def genmove(self, game: Game, color: int, budget: TimeBudget) -> int:
+        n = game.n
+        pass_point = n * n
+        if color != game.to_play:
+            game = _with_side_to_move(game, color)
+        if game.is_over:
+            return pass_point
+        opponent_passed = bool(game.moves) and game.moves[-1].point == pass_point
+        if opponent_passed and not self.cleanup and self._wins_as_it_stands(game, color):
+            return pass_point
+        result = self._search(game, budget)
+        self.last_result = result
+        if self._should_resign(result):
+            return RESIGN
+        for child in result.children:
+            point = child.point
+            if point == pass_point and not self._pass_ok(game, color, opponent_passed):
+                continue
+            if point != pass_point and not game.position.is_legal(point, color):
+                continue  # cannot happen (the tree holds legal moves only); guard anyway
+            return point
+        return pass_point
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _search(self, game: Game, budget: TimeBudget) -> SearchResult:
+        cfg = self.config
+        if cfg.playouts is not None and budget.seconds is None:
+            return self.mcts.search(game, simulations=cfg.playouts, stop_early=cfg.stop_early)
+        seconds = budget.seconds if budget.seconds is not None else cfg.default_seconds
+        return self.mcts.search(game, simulations=cfg.playouts, seconds=seconds, stop_early=cfg.stop_early)
+
+    def _should_resign(self, result: SearchResult) -> bool:
+        cfg = self.config
+        if result.winrate < cfg.resign_threshold and result.root_visits >= cfg.min_resign_visits:
+            self._low_moves += 1
+        else:
+            self._low_moves = 0
+        return cfg.resign and self._low_moves >= cfg.resign_moves
+
+    def _pass_ok(self, game: Game, color: int, opponent_passed: bool) -> bool:
+        if self.cleanup and self._dead_opponent_stones(game, color):
+            return False
+        if opponent_passed:
+            return True  # the search valued this pass as the end of the game
+        return self._wins_as_it_stands(game, color)
+
+    @staticmethod
+    def _wins_as_it_stands(game: Game, color: int) -> bool:
+        score = game.score()
+        return score > 0 if color == BLACK else score < 0
+
+    def _dead_opponent_stones(self, game: Game, color: int) -> list[int]:
+        """Opponent stones that the last search's playouts mostly give to ``color``."""
+        own = self.mcts.ownership()
+        sign = 1.0 if color == BLACK else -1.0
+        stones = game.position.stones(3 - color)
+        return [p for p in stones if sign * own[p] > self.config.dead_threshold]
+
+
+def _with_side_to_move(game: Game, color: int) -> Game:
+    """A copy of the game with ``color`` to move (GTP may ask either colour to move)."""
+    other = copy.copy(game)
+    other.position = game.position.copy()
+    other.position.to_play = color
+    other.moves = list(game.moves)
+    return other
+

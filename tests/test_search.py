@@ -1,0 +1,266 @@
+"""MCTS: a bandit evaluator, visit/virtual-loss bookkeeping, tree reuse and compaction,
+superko in the tree, and the obvious move on small ASCII fixtures."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from go_engine import board_kernels as bk
+from go_engine import tree as tr
+from go_engine.coords import point_to_vertex, vertex_to_point
+from go_engine.evaluators import HeuristicEvaluator, UniformEvaluator
+from go_engine.game import Game
+from go_engine.position import BLACK, WHITE, Position
+from go_engine.search import MCTS, SearchConfig
+
+
+def game_from_ascii(text: str, to_play: int = BLACK, komi: float = 0.0) -> Game:
+    pos = Position.from_ascii(text, to_play=to_play)
+    game = Game(pos.n, komi)
+    game.position = pos
+    return game
+
+
+def assert_visits_add_up(mcts: MCTS) -> None:
+    """Every expanded node under the root: N = 1 + sum of its edges' N; an edge's N >= its
+    child's N (the child node appears after ``expand_threshold`` visits)."""
+    t = mcts.tree
+    mcts.check_invariants()
+    stack = [int(t.counts[tr.ROOT])]
+    while stack:
+        v = stack.pop()
+        first, count = int(t.node_first[v]), int(t.node_count[v])
+        if first < 0:
+            continue
+        edges = slice(first, first + count)
+        assert t.node_n[v] == 1 + t.child_n[edges].sum()
+        kids = t.child_node[edges]
+        has = kids >= 0
+        assert np.all(t.child_n[edges][has] >= t.node_n[kids[has]])
+        stack.extend(int(k) for k in kids[has])
+
+
+class BanditEvaluator:
+    """5x5 board, black's first move is an arm: the value (black's view) after arm a is
+    means[a] plus noise; the best arm is ``best``. Reported from the side to move's view."""
+
+    native_prior = None
+
+    def __init__(self, n: int, best: int, seed: int = 0):
+        self.n = n
+        self.best = best
+        rng = np.random.default_rng(seed)
+        self.means = rng.uniform(-0.6, 0.2, n * n + 1)
+        self.means[best] = 0.5
+        self.rng = np.random.default_rng(seed + 1)
+
+    def evaluate(self, positions):
+        priors = np.full((len(positions), self.n * self.n + 1), 1.0 / (self.n * self.n + 1), np.float32)
+        values = np.zeros(len(positions), np.float32)
+        for i, pos in enumerate(positions):
+            arm = [p for p in pos.stones(BLACK) if pos.links[bk.AGE, pos.p2l[p]] == 0]  # ply-0 stone
+            v_black = 0.0 if not arm else self.means[arm[0]] + self.rng.normal(0, 0.3)
+            values[i] = v_black if pos.to_play == BLACK else -v_black
+        return priors, values
+
+
+def test_bandit_best_arm_wins():
+    n = 5
+    ev = BanditEvaluator(n, best=17)
+    cfg = SearchConfig(c_puct=1.0, batch_size=8, mix_lambda=0.0, expand_threshold=0, threads=1, max_tree_mb=16)
+    mcts = MCTS(cfg, evaluator=ev)
+    result = mcts.search(Game(n, 0.0), simulations=3000, stop_early=False)
+    assert result.move == 17
+    assert result.children[0].visits > 2 * result.children[1].visits
+    assert result.root_visits == 3000
+    assert abs(result.children[0].q - 0.5) < 0.1
+    assert_visits_add_up(mcts)
+
+
+@pytest.mark.parametrize("threads,batch", [(1, 1), (2, 16)])
+def test_visits_add_up_and_virtual_loss_returns_to_zero(threads, batch):
+    cfg = SearchConfig(threads=threads, batch_size=batch, max_tree_mb=32)
+    mcts = MCTS(cfg)
+    result = mcts.search(Game(7, 7.0), simulations=1000, stop_early=False)
+    assert result.simulations == 1000
+    assert result.root_visits == 1000
+    assert sum(c.visits for c in result.children) == 999
+    assert_visits_add_up(mcts)
+
+
+def test_python_evaluator_path_matches_bookkeeping():
+    class PythonUniform(UniformEvaluator):
+        native_prior = None
+
+    mcts = MCTS(SearchConfig(threads=1, batch_size=8, max_tree_mb=16, mix_lambda=0.5),
+                evaluator=PythonUniform())
+    result = mcts.search(Game(5, 0.0), simulations=400, stop_early=False)
+    assert result.root_visits == 400
+    assert_visits_add_up(mcts)
+
+
+def test_seeded_search_is_reproducible_across_threads():
+    def run(threads):
+        mcts = MCTS(SearchConfig(threads=threads, batch_size=8, seed=3, max_tree_mb=16))
+        result = mcts.search(Game(7, 7.0), simulations=800)
+        return [(c.point, c.visits) for c in result.children]
+
+    assert run(1) == run(2)
+
+
+def test_tree_reuse_keeps_the_subtree_statistics():
+    game = Game(7, 7.0)
+    mcts = MCTS(SearchConfig(threads=1, max_tree_mb=32))
+    mcts.search(game, simulations=3000, stop_early=False)
+    t = mcts.tree
+    root = int(t.counts[tr.ROOT])
+    pv = mcts.principal_variation(2)
+    e = tr.find_child(t, root, pv[0])
+    child = int(t.child_node[e])
+    e2 = tr.find_child(t, child, pv[1])
+    grandchild = int(t.child_node[e2])
+    kept_visits = int(t.node_n[grandchild])
+    kept_children = {int(t.child_point[x]): int(t.child_n[x])
+                     for x in range(t.node_first[grandchild], t.node_first[grandchild] + t.node_count[grandchild])}
+    assert kept_visits > 10
+    game.play(pv[0])
+    game.play(pv[1])
+    assert mcts.sync(game)
+    assert mcts.tree.node_n[mcts.tree.counts[tr.ROOT]] == kept_visits
+    assert {c.point: c.visits for c in mcts.root_children()} == kept_children
+    result = mcts.search(game, simulations=500, stop_early=False)
+    assert result.root_visits == kept_visits + 500
+    assert_visits_add_up(mcts)
+
+
+def test_compaction_keeps_the_subtree():
+    game = Game(7, 7.0)
+    mcts = MCTS(SearchConfig(threads=1, max_tree_mb=1))
+    mcts.search(game, simulations=2000, stop_early=False)
+    move = mcts.principal_variation(1)[0]
+    t = mcts.tree
+    child = int(t.child_node[tr.find_child(t, int(t.counts[tr.ROOT]), move)])
+    before = {int(t.child_point[x]): (int(t.child_n[x]), float(t.child_w[x]))
+              for x in range(t.node_first[child], t.node_first[child] + t.node_count[child])}
+    used = int(t.counts[tr.NUM_EDGES])
+    assert used * 2 >= mcts.max_edges, "the pool should be over half full for this test"
+    game.play(move)
+    assert mcts.sync(game)
+    t2 = mcts.tree
+    assert t2 is not t and int(t2.counts[tr.ROOT]) == 0
+    assert int(t2.counts[tr.NUM_EDGES]) < used
+    after = {c.point: c.visits for c in mcts.root_children()}
+    assert after == {p: nw[0] for p, nw in before.items()}
+    mcts.search(game, simulations=300, stop_early=False)
+    assert_visits_add_up(mcts)
+
+
+def test_pool_exhaustion_degrades_to_rollouts():
+    mcts = MCTS(SearchConfig(threads=1, max_tree_mb=0.05))
+    result = mcts.search(Game(9, 7.0), simulations=3000, stop_early=False)
+    assert result.root_visits == 3000
+    assert int(mcts.tree.counts[tr.NUM_EDGES]) <= mcts.max_edges
+    mcts.check_invariants()
+
+
+TRIPLE_KO = """
+. . . . . . . . .
+. . X O . . X O .
+. X O . O X . X O
+. . X O . . X O .
+. . . . . . . . .
+. . X O . . . . .
+. X O . O . . . .
+. . X O . . . . .
+. . . . . . . . .
+"""
+
+
+def test_positional_superko_is_never_in_the_tree():
+    game = game_from_ascii(TRIPLE_KO, BLACK, komi=7.0)
+    for v in ("D7", "G7", "D3", "C7", "H7"):
+        game.play(vertex_to_point(v, 9))
+    forbidden = vertex_to_point("C3", 9)
+    assert not game.position.is_legal(forbidden)
+    mcts = MCTS(SearchConfig(threads=1, max_tree_mb=16, prior="uniform"))
+    mcts.search(game, simulations=300, stop_early=False)
+    assert forbidden not in {c.point for c in mcts.root_children()}
+    # one move earlier, the same cycle must be cut two plies down the tree
+    game.undo()
+    mcts = MCTS(SearchConfig(threads=1, max_tree_mb=16, prior="uniform"))
+    mcts.search(game, simulations=3000, stop_early=False)
+    t = mcts.tree
+    e = tr.find_child(t, int(t.counts[tr.ROOT]), vertex_to_point("H7", 9))
+    child = int(t.child_node[e])
+    assert child >= 0 and t.node_first[child] >= 0
+    points = {int(t.child_point[x]) for x in range(t.node_first[child], t.node_first[child] + t.node_count[child])}
+    assert forbidden not in points
+    assert vertex_to_point("J1", 9) in points  # an ordinary move is there
+
+
+def test_heuristic_priors_prefer_capture_and_escape():
+    game = game_from_ascii("""
+    . . . . . . .
+    . . . . . . .
+    . . O O O . .
+    . O X X X . .
+    . . O O O . .
+    . . . . . . .
+    . . . . . . .
+    """, BLACK)
+    priors, _ = HeuristicEvaluator().evaluate([game.position])
+    escape = vertex_to_point("F4", 7)
+    assert priors[0].argmax() == escape
+    assert priors[0, 49] < priors[0, escape] / 10  # the pass is unlikely
+    assert abs(priors[0].sum() - 1.0) < 1e-5
+
+
+SAVE_IN_ATARI = """
+. . . . . . .
+. . . . . . .
+. . O O O X .
+. O X X X . .
+. . O O O X .
+. . . . . . .
+. . . . . . .
+"""
+
+SEMEAI = """
+. O X O .
+O O X O .
+X X X O .
+. O O O .
+. . . . .
+"""
+
+LAST_DAME = """
+. X X O .
+. X X O .
+. X . O .
+. X O O .
+. X O O .
+"""
+
+
+@pytest.mark.parametrize("text,komi,answer,wins", [
+    (SAVE_IN_ATARI, 0.0, "F4", False),
+    (SEMEAI, -8.0, "A5", False),  # black lives only by capturing first
+    (LAST_DAME, 0.5, "C3", True),
+], ids=["save-group-in-atari", "capture-to-win-semeai", "last-dame-wins-by-half"])
+def test_search_finds_the_obvious_move(text, komi, answer, wins):
+    game = game_from_ascii(text, BLACK, komi)
+    mcts = MCTS(SearchConfig(threads=2, max_tree_mb=64, seed=1))
+    result = mcts.search(game, simulations=4000)
+    assert point_to_vertex(result.move, game.n) == answer, [(point_to_vertex(c.point, game.n), c.visits)
+                                                             for c in result.children[:5]]
+    if wins:
+        assert result.winrate > 0.5
+
+
+def test_white_to_move_values_are_from_white_view():
+    # the same last-dame fixture with colours swapped: white takes the dame and wins
+    swapped = LAST_DAME.replace("X", "x").replace("O", "X").replace("x", "O")
+    game = game_from_ascii(swapped, WHITE, komi=-0.5)
+    result = MCTS(SearchConfig(threads=1, max_tree_mb=64)).search(game, simulations=3000)
+    assert point_to_vertex(result.move, 5) == "C3"
+    assert result.winrate > 0.5
