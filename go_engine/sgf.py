@@ -401,12 +401,17 @@ def _version() -> str:
         return "0"
 
 
-def _initial_position(game: Game):
-    """The position before the first move (setup and handicap stones included)."""
+def _initial_setup(game: Game) -> tuple[list[int], list[int], int]:
+    """Black stones, white stones and side to move before the first move. ``Game`` keeps the
+    start position only as the bottom of its undo stack; without it, only handicap is known."""
+    if not game.moves:
+        pos = game.position
+        return pos.stones(BLACK), pos.stones(WHITE), pos.to_play
     undo = getattr(game, "_undo", None)
-    if game.moves and undo:
-        return undo[0]
-    return game.position
+    if undo and len(undo) == len(game.moves):
+        pos = undo[0]
+        return pos.stones(BLACK), pos.stones(WHITE), pos.to_play
+    return sorted(game.handicap), [], WHITE if game.handicap else BLACK
 
 
 def game_to_sgf(game: Game, *, result: str | None = None, black: str = "", white: str = "",
@@ -433,17 +438,17 @@ def game_to_sgf(game: Game, *, result: str | None = None, black: str = "", white
         root.set("DT", date)
     if result:
         root.set("RE", result)
-    init = _initial_position(game)
-    setup_b = [_sgf_rc(p, n) for p in init.stones(BLACK)]
-    setup_w = [_sgf_rc(p, n) for p in init.stones(WHITE)]
+    black_pts, white_pts, init_to_play = _initial_setup(game)
+    setup_b = [_sgf_rc(p, n) for p in black_pts]
+    setup_w = [_sgf_rc(p, n) for p in white_pts]
     if game.handicap:
         root.set("HA", len(game.handicap))
     if setup_b or setup_w:
         root.set_setup_stones(setup_b, setup_w)
-        first = game.moves[0].color if game.moves else init.to_play
+        first = game.moves[0].color if game.moves else init_to_play
         expected = WHITE if (game.handicap and not setup_w) else BLACK
         if first != expected or not game.moves:
-            root.set("PL", _LETTER_OF[init.to_play])
+            root.set("PL", _LETTER_OF[init_to_play])
     comments = dict(comments or {})
     texts = [t for t in (root_comment, comments.pop(0, None)) if t]
     if texts:
