@@ -154,8 +154,10 @@ class TimeManager:
             share *= self.opening_factor
         share = max(share, 0.9 * per_byo_move)
         # never more than what main time plus one byo-yomi move can pay for
-        ceiling = clock.main_left + (per_byo_move if s.system != "absolute" else 0.0)
-        return self._keep_margin(min(share, ceiling))
+        if s.system == "absolute":
+            # a long game must not run the clock dry: never more than half of what is left
+            return min(self._keep_margin(share), 0.5 * clock.main_left)
+        return self._keep_margin(min(share, clock.main_left + per_byo_move))
 
     def _keep_margin(self, available: float) -> float:
         return max(self.min_seconds, available * (1.0 - self.safety_fraction) - self.safety)
