@@ -62,7 +62,7 @@ def tiny_archive(path: Path, games: int = 40, n: int = 9, moves: int = 30, seed:
         made.append(g)
         lines.append(game_to_sgf(g, "B+R" if k % 2 else "W+3.5", f"g{k}"))
     if extras:
-        lines.append("(;GM[1]FF[4]SZ[9];B[cc];W[cc)")  # broken
+        lines.append("(;GM[1]FF[4]SZ[9];B[cc];W[cc];B[zz])")  # broken: off-board move
         lines.append(game_to_sgf(random_game(19, 20, 99), name="big"))
         lines.append(lines[0].replace("GN[g0]", "GN[dup]"))
     return write_archive(path, lines), made

@@ -24,16 +24,16 @@ archive order or ``--max-games``.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
-import tarfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+
+from go_engine.position import BLACK, WHITE
 
 SPLITS = ("train", "val", "test")
 SPLIT_PERMILLE = (900, 50, 50)
@@ -58,6 +58,7 @@ class BuildStats:
     positions: int = 0
     skipped: Counter = field(default_factory=Counter)
     per_split: Counter = field(default_factory=Counter)
+    errors: list = field(default_factory=list)
 
 
 def split_of(n: int, codes: np.ndarray) -> str:
@@ -71,66 +72,50 @@ def split_of(n: int, codes: np.ndarray) -> str:
     return "test"
 
 
-def iter_sgf_texts(paths: list[str]) -> Iterator[tuple[str, str]]:
-    """(source name, SGF text) for every game in .tar.xz/.tar.gz archives of .sgfs files
-    (one game per line), plain .sgfs files, or single .sgf files."""
-    for path in paths:
-        p = Path(path)
-        if not p.exists():
-            raise FileNotFoundError(f"no such archive: {path}")
-        if p.name.endswith((".tar.xz", ".tar.gz", ".tgz", ".tar")):
-            with tarfile.open(p) as tar:
-                for member in tar:
-                    if not member.isfile() or not member.name.endswith((".sgfs", ".sgf")):
-                        continue
-                    handle = tar.extractfile(member)
-                    text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace")
-                    yield from _split_games(f"{p.name}:{member.name}", text, member.name.endswith(".sgfs"))
-        else:
-            with open(p, encoding="utf-8", errors="replace") as text:
-                yield from _split_games(p.name, text, p.name.endswith(".sgfs"))
-
-
-def _split_games(source: str, text, one_per_line: bool) -> Iterator[tuple[str, str]]:
-    if one_per_line:
-        for k, line in enumerate(text):
-            if line.strip():
-                yield f"{source}#{k}", line
-    else:
-        yield source, text.read()
-
-
-def parse_game(text: str) -> RawGame:
-    """One SGF game -> RawGame via sgfmill; raises ValueError with a reason for a bad game."""
-    from sgfmill import sgf
-    try:
-        game = sgf.Sgf_game.from_string(text)
-    except ValueError as exc:
-        raise ValueError(f"unparsable: {exc}") from None
-    n = game.get_size()
-    root = game.get_root()
-    if root.has_property("AB") or root.has_property("AW") or (root.has_property("HA") and int(root.get("HA") or 0) > 0):
+def record_to_raw(rec) -> RawGame:
+    """A ``go_engine.sgf.MoveRecord`` -> RawGame; ValueError (with a reason) for games the SL
+    data does not take: handicap or setup stones."""
+    if rec.black_setup or rec.white_setup or rec.handicap > 0:
         raise ValueError("handicap or setup stones")
-    codes = []
-    for node in game.get_main_sequence()[1:]:
-        colour, move = node.get_move()
-        if colour is None:
-            continue
-        if move is None:
-            point = n * n
-        else:
-            row, col = move  # sgfmill: row 0 = bottom
-            point = (n - 1 - row) * n + col
-        codes.append(point if colour == "b" else -(point + 1))
-    winner_text = (game.get_winner() or "")
-    winner = 1 if winner_text == "b" else (-1 if winner_text == "w" else 0)
-    def prop(name: str) -> str:
+    n = rec.size
+    codes = np.array([p if c == BLACK else -(p + 1) for c, p in rec.moves], dtype=np.int16)
+    winner = 1 if rec.winner == BLACK else (-1 if rec.winner == WHITE else 0)
+    komi = float("nan") if rec.komi_missing else float(rec.komi)
+    return RawGame(n, codes, winner, komi, rec.black_rank or "", rec.white_rank or "", f"{rec.source}#{rec.index}")
+
+
+def iter_raw_games(paths: list[str], stats: BuildStats) -> Iterator[RawGame]:
+    """RawGame per game of the archives, via ``go_engine.sgf.iter_moves`` (which streams
+    .sgf/.sgfs/.zip/.tar.* and counts broken games); skip reasons land in ``stats``."""
+    from go_engine.sgf import ArchiveStats, iter_moves
+    archive_stats = ArchiveStats()
+    reported: Counter = Counter()
+    for rec in iter_moves(paths, archive_stats):
+        for reason, count in archive_stats.skipped.items():
+            if count > reported[reason]:
+                stats.skipped[f"sgf: {reason}"] += count - reported[reason]
+                reported[reason] = count
         try:
-            return str(root.get(name)) if root.has_property(name) else ""
-        except (ValueError, KeyError):
-            return ""
-    komi = game.get_komi() if root.has_property("KM") else float("nan")
-    return RawGame(n, np.array(codes, dtype=np.int16), winner, float(komi), prop("BR"), prop("WR"), prop("GN"))
+            yield record_to_raw(rec)
+        except ValueError as exc:
+            stats.skipped[str(exc)] += 1
+    for reason, count in archive_stats.skipped.items():
+        if count > reported[reason]:
+            stats.skipped[f"sgf: {reason}"] += count - reported[reason]
+    stats.errors = archive_stats.errors
+
+
+def iter_sgf_texts(paths: list[str]) -> Iterator[tuple[str, bytes]]:
+    """(source, SGF bytes) of every game under ``paths`` (``go_engine.sgf.iter_sgf_texts``)."""
+    from go_engine.sgf import iter_sgf_texts as engine_iter
+    for source, index, text in engine_iter(paths):
+        yield f"{source}#{index}", text
+
+
+def parse_game(text: str | bytes, source: str = "<string>") -> RawGame:
+    """One SGF game -> RawGame; ValueError (``go_engine.sgf.SGFError`` is one) for a bad game."""
+    from go_engine.sgf import read_moves
+    return record_to_raw(read_moves(text, source))
 
 
 def replay_ok(game: RawGame) -> bool:
@@ -212,15 +197,10 @@ def build_shards(paths: list[str], out: str | Path, max_games: int | None = None
     writers: dict[str, ShardWriter] = {}
     n = board_size
     seen: set[bytes] = set()
-    bar = tqdm(iter_sgf_texts(paths), desc="games", unit=" games", disable=not progress, smoothing=0.05)
-    for source, text in bar:
+    bar = tqdm(iter_raw_games(paths, stats), desc="games", unit=" games", disable=not progress, smoothing=0.05)
+    for game in bar:
         if max_games is not None and stats.used >= max_games:
             break
-        try:
-            game = parse_game(text)
-        except (ValueError, KeyError, IndexError) as exc:
-            stats.skipped[str(exc).split(":")[0]] += 1
-            continue
         if n is None:
             n = game.n
         if game.n != n:
@@ -251,7 +231,7 @@ def build_shards(paths: list[str], out: str | Path, max_games: int | None = None
     summary = {
         "board_size": n, "archives": [str(p) for p in paths], "games_used": stats.used,
         "positions": stats.positions, "games_skipped": dict(stats.skipped),
-        "games_per_split": dict(stats.per_split),
+        "games_per_split": dict(stats.per_split), "first_errors": stats.errors[:10],
         "files": {s: w.files for s, w in writers.items()},
         "split_rule": "sha1(board size byte + int16 move codes) first 8 bytes LE % 1000: <900 train, <950 val, else test",
     }

@@ -6,24 +6,20 @@ from pathlib import Path
 
 import numpy as np
 
-from .data_build import decode_points, iter_sgf_texts, parse_game, replay_ok
+from .data_build import BuildStats, decode_points, iter_raw_games, replay_ok
 from .shards import ShardSet
 
 
 def shardset_from_sgf(paths: list[str], max_games: int | None = None, board_size: int | None = None) -> tuple[ShardSet, dict]:
     """All positions of the archives' games in memory; games of another size or broken are skipped."""
-    codes, starts, winners, skipped = [], [], [], {}
+    codes, starts, winners = [], [], []
+    stats = BuildStats()
+    skipped = stats.skipped
     n = board_size
     base = 0
-    for _, text in iter_sgf_texts(paths):
+    for game in iter_raw_games(paths, stats):
         if max_games is not None and len(codes) >= max_games:
             break
-        try:
-            game = parse_game(text)
-        except (ValueError, KeyError, IndexError) as exc:
-            reason = str(exc).split(":")[0]
-            skipped[reason] = skipped.get(reason, 0) + 1
-            continue
         n = n or game.n
         if game.n != n or not replay_ok(game):
             reason = "other board size" if game.n != n else "illegal move"
@@ -42,7 +38,7 @@ def shardset_from_sgf(paths: list[str], max_games: int | None = None, board_size
     keep = decode_points(moves) != n * n
     data = ShardSet(n, moves, np.array(starts, dtype=np.int64), np.array(winners, dtype=np.int8),
                     game_of[keep].astype(np.int64), ply_of[keep].astype(np.int16))
-    return data, {"games": len(codes), "skipped": skipped}
+    return data, {"games": len(codes), "skipped": dict(skipped)}
 
 
 def evaluate_policy(weights: str | Path | None = None, sgf: list[str] | None = None, shards: str | None = None,
