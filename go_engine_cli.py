@@ -20,6 +20,19 @@ def _cmd_bench(args: argparse.Namespace) -> int:
                       f"{result[f'moves_per_s_{n}x{n}']:>12,.0f} moves/s  "
                       f"({result[f'moves_per_playout_{n}x{n}']:.0f} moves per playout, 1 thread)")
         return 0
+    if args.what == "search":
+        from go_engine.bench import bench_search
+        sizes = tuple(int(s) for s in args.sizes.split(","))
+        threads = tuple(int(k) for k in args.threads.split(","))
+        result = bench_search(sizes, threads, seconds=args.seconds)
+        if args.json:
+            print(json.dumps(result))
+        else:
+            for n in sizes:
+                speeds = "  ".join(f"{k} thread(s): {result[f'sims_per_s_{n}x{n}_{k}t']:>9,.0f} sims/s" for k in threads)
+                eff = result.get(f"efficiency_{n}x{n}_{max(threads)}t")
+                print(f"{n}x{n}: {speeds}" + (f"  parallel efficiency {eff:.0%}" if eff is not None else ""))
+        return 0
     if args.what == "net":
         from training.cli import cmd_bench_net
         return cmd_bench_net(args)
@@ -36,8 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     bench = sub.add_parser("bench", help="measure the speed of the engine's hot loops")
-    bench.add_argument("what", choices=["board", "net"],
-                       help="board: uniform random playouts; net: policy-net inference and training")
+    bench.add_argument("what", choices=["board", "search", "net"],
+                       help="board: uniform random playouts; search: MCTS simulations/s by threads; "
+                            "net: policy-net inference and training")
+    bench.add_argument("--threads", default="1,2", help="search: comma-separated thread counts")
     bench.add_argument("--sizes", default="9,19", help="comma-separated board sizes")
     bench.add_argument("--seconds", type=float, default=3.0, help="measuring time per size")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
@@ -53,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train networks (sl: supervised policy)")
     training_cli.add_train_arguments(train)
     train.set_defaults(func=lambda a: training_cli.cmd_train(a))
+    from training import rl_cli  # train rl, train value, selfplay (argparse only)
+    rl_cli.add_train_subcommands(train)
+    selfplay = sub.add_parser("selfplay", help="batched policy-network self-play games (shards, SGF, value data)")
+    rl_cli.add_selfplay_arguments(selfplay)
     evaluate = sub.add_parser("eval", help="evaluate networks (policy: accuracy on expert moves)")
     training_cli.add_eval_arguments(evaluate)
     evaluate.set_defaults(func=lambda a: training_cli.cmd_eval(a))

@@ -2,6 +2,7 @@
 
 ``board``: uniform random playouts from the empty board, single thread, after a warm-up
 that also fills Numba's cache; moves/s counts every move and pass played in playouts.
+``search``: MCTS simulations/s at 1 and 2 threads (the bar: 2 threads >= 1.7x one thread).
 """
 from __future__ import annotations
 
@@ -30,4 +31,28 @@ def bench_board(sizes: tuple[int, ...] = (9, 19), seconds: float = 3.0, komi: fl
         results[f"playouts_per_s_{n}x{n}"] = round(count / elapsed, 1)
         results[f"moves_per_s_{n}x{n}"] = round(moves / elapsed, 1)
         results[f"moves_per_playout_{n}x{n}"] = round(moves / count, 1)
+    return results
+
+
+def bench_search(sizes: tuple[int, ...] = (9, 19), threads: tuple[int, ...] = (1, 2), seconds: float = 3.0,
+                 komi: float = 7.0, batch_size: int = 16) -> dict:
+    """MCTS simulations/s (heuristic priors, random playouts) from the empty board for each
+    board size and thread count, and the parallel efficiency of the largest thread count
+    (speed-up over 1 thread divided by the threads)."""
+    from .game import Game
+    from .search import MCTS, SearchConfig
+    results: dict[str, float] = {}
+    for n in sizes:
+        for k in threads:
+            mcts = MCTS(SearchConfig(threads=k, batch_size=batch_size, max_tree_mb=512))
+            game = Game(n, komi)
+            mcts.search(game, simulations=4 * batch_size, stop_early=False)  # warm-up, fills the cache
+            mcts.forget()
+            result = mcts.search(game, seconds=seconds, stop_early=False)
+            results[f"sims_per_s_{n}x{n}_{k}t"] = round(result.simulations / result.seconds, 1)
+        if 1 in threads and len(threads) > 1:
+            top = max(threads)
+            speedup = results[f"sims_per_s_{n}x{n}_{top}t"] / results[f"sims_per_s_{n}x{n}_1t"]
+            results[f"speedup_{n}x{n}_{top}t"] = round(speedup, 3)
+            results[f"efficiency_{n}x{n}_{top}t"] = round(speedup / top, 3)
     return results
