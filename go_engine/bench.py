@@ -48,8 +48,14 @@ def bench_search(sizes: tuple[int, ...] = (9, 19), threads: tuple[int, ...] = (1
             game = Game(n, komi)
             mcts.search(game, simulations=4 * batch_size, stop_early=False)  # warm-up, fills the cache
             mcts.forget()
+            cpu0 = time.process_time()
             result = mcts.search(game, seconds=seconds, stop_early=False)
+            cpu = time.process_time() - cpu0
             results[f"sims_per_s_{n}x{n}_{k}t"] = round(result.simulations / result.seconds, 1)
+            # on shared cores the wall-clock speed-up says little; CPU time shows whether the
+            # threads got their cores (cpu_per_wall ~ k) and what a simulation costs
+            results[f"cpu_per_wall_{n}x{n}_{k}t"] = round(cpu / result.seconds, 2)
+            results[f"sims_per_cpu_s_{n}x{n}_{k}t"] = round(result.simulations / max(cpu, 1e-9), 1)
         if 1 in threads and len(threads) > 1:
             top = max(threads)
             speedup = results[f"sims_per_s_{n}x{n}_{top}t"] / results[f"sims_per_s_{n}x{n}_1t"]
