@@ -1,0 +1,92 @@
+"""Settings of the RL policy and value-network runs: frozen dataclasses, JSON in and out.
+Standard library only, so building the ``go-engine`` parser stays fast."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields, replace
+
+
+@dataclass(frozen=True)
+class RLConfig:
+    init: str = "sl"  # SL policy weights: "sl" (data/policy_<n>.npz) or a path
+    out: str = "runs/rl"
+    board_size: int = 9
+    komi: float = 7.5
+    iterations: int = 100
+    games: int = 64  # games per iteration (AlphaGo: a minibatch of n = 128 games)
+    optimizer: str = "sgd"  # "sgd" (AlphaGo: plain SGD, alpha = 0.001) or "adam"
+    lr: float = 0.001
+    baseline: str = "mean"  # "none" (AlphaGo's RL policy) or "mean" (the iteration's mean reward)
+    pool_every: int = 10  # add the current weights to the opponent pool every K iterations
+    temperature: float = 1.0
+    eval_every: int = 10
+    eval_games: int = 64
+    checkpoint_every: int = 5
+    keep_checkpoints: int = 2
+    chunk: int = 512  # positions per gradient chunk (gradients are summed over chunks)
+    ladders: bool = True
+    seed: int = 0
+    max_minutes: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in ("sgd", "adam"):
+            raise ValueError("optimizer must be sgd or adam")
+        if self.baseline not in ("none", "mean"):
+            raise ValueError("baseline must be none or mean")
+        if self.games < 2 or self.games % 2:
+            raise ValueError("games per iteration must be even (half as black, half as white)")
+        if self.pool_every < 1:
+            raise ValueError("pool_every must be >= 1")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RLConfig":
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown RL settings: {sorted(unknown)}")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class ValueConfig:
+    data: str = ""  # directory of value-*.npz shards (go-engine selfplay --value-data)
+    val_data: str = ""  # held-out shards (other games); empty: hold out val_fraction of data
+    val_fraction: float = 0.05
+    out: str = "runs/value"
+    layers: int = 8
+    filters: int = 64
+    first_kernel: int = 5
+    fc_units: int = 128
+    optimizer: str = "adam"
+    lr: float = 0.001
+    weight_decay: float = 1e-4
+    steps: int = 2000
+    batch_size: int = 64
+    symmetries: bool = True
+    seed: int = 0
+    log_every: int = 50
+    eval_every: int = 250
+    checkpoint_every: int = 250
+    keep_checkpoints: int = 2
+    max_minutes: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in ("sgd", "adam"):
+            raise ValueError("optimizer must be sgd or adam")
+        if self.batch_size < 1 or self.steps < 0:
+            raise ValueError("batch_size >= 1 and steps >= 0")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ValueConfig":
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown value-training settings: {sorted(unknown)}")
+        return cls(**data)
+
+    def with_overrides(self, **kw) -> "ValueConfig":
+        return replace(self, **{k: v for k, v in kw.items() if v is not None})

@@ -1,0 +1,264 @@
+"""``go-engine train value``: regress the value network on self-play outcomes (MSE), with
+Flax + Optax, data-parallel over ``jax.devices()`` like the SL trainer.
+
+The run directory holds ``config.json``, ``metrics.jsonl`` (kind train/val), ``metrics.png``,
+``ckpt-<step>.npz`` (params, optimizer state, step; resumable: batches are a function of
+(seed, step)) and ``value.npz`` (a value weight file for ``go_engine.nets.value_net``).
+``evaluate_value`` compares the net's MSE with the constant predictor and with the SL
+policy's own rollouts (``rollout_estimates``) on held-out self-play and expert positions.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .rl_config import ValueConfig
+from .value_data import ValueSet, augment_planes
+
+
+class ValueTrainer:
+    def __init__(self, cfg: ValueConfig, board_size: int):
+        import jax
+        import jax.numpy as jnp
+        import optax
+        from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+        from go_engine.nets.value_config import ValueNetConfig
+        from go_engine.nets.value_net import ValueNet, init_value_variables
+        self.cfg = cfg
+        self.net_config = ValueNetConfig(board_size=board_size, layers=cfg.layers, filters=cfg.filters,
+                                         first_kernel=cfg.first_kernel, fc_units=cfg.fc_units)
+        model = ValueNet(self.net_config)
+        opt = (optax.adamw(cfg.lr, weight_decay=cfg.weight_decay) if cfg.optimizer == "adam"
+               else optax.chain(optax.add_decayed_weights(cfg.weight_decay), optax.sgd(cfg.lr, momentum=0.9)))
+        devices = jax.devices()
+        if cfg.batch_size % len(devices):
+            raise ValueError(f"batch size {cfg.batch_size} must be a multiple of the {len(devices)} devices")
+        self.mesh = Mesh(np.array(devices), ("data",))
+        self.batch_sharding = NamedSharding(self.mesh, PartitionSpec("data"))
+        self.replicated = NamedSharding(self.mesh, PartitionSpec())
+        params = init_value_variables(self.net_config, cfg.seed)["params"]
+        self.state = jax.device_put({"params": params, "opt_state": opt.init(params),
+                                     "step": jnp.zeros((), jnp.int32)}, self.replicated)
+
+        def loss_fn(params, planes, z):
+            v = model.apply({"params": params}, planes)
+            return jnp.mean((v - z) ** 2)
+
+        def train_step(state, planes, z):
+            loss, grads = jax.value_and_grad(loss_fn)(state["params"], planes, z)
+            updates, opt_state = opt.update(grads, state["opt_state"], state["params"])
+            return {"params": optax.apply_updates(state["params"], updates), "opt_state": opt_state,
+                    "step": state["step"] + 1}, loss
+
+        self._train_step = jax.jit(train_step, donate_argnums=(0,))
+        self._predict = jax.jit(lambda params, planes: model.apply({"params": params}, planes))
+
+    @property
+    def step_count(self) -> int:
+        return int(self.state["step"])
+
+    def step(self, planes: np.ndarray, z: np.ndarray) -> float:
+        import jax
+        self.state, loss = self._train_step(self.state, jax.device_put(planes, self.batch_sharding),
+                                            jax.device_put(z, self.batch_sharding))
+        return float(loss)
+
+    def predict(self, planes: np.ndarray, batch: int = 512) -> np.ndarray:
+        import jax
+        ndev = len(self.mesh.devices.ravel())
+        batch += (-batch) % ndev
+        out = []
+        for s in range(0, len(planes), batch):
+            chunk = planes[s:s + batch]
+            pad = batch - len(chunk)  # one compiled shape
+            if pad:
+                chunk = np.concatenate([chunk, np.zeros((pad,) + chunk.shape[1:], chunk.dtype)])
+            v = np.asarray(self._predict(self.state["params"], jax.device_put(chunk, self.batch_sharding)))
+            out.append(v[:len(v) - pad])
+        return np.concatenate(out) if out else np.zeros(0, np.float32)
+
+    def save(self, directory: Path) -> Path:
+        from .checkpoint import save_checkpoint
+        return save_checkpoint(directory, self.step_count, self.state, self.cfg.to_json(), self.cfg.keep_checkpoints)
+
+    def restore(self, path: Path) -> None:
+        import jax
+
+        from .checkpoint import restore_checkpoint
+        self.state = jax.device_put(restore_checkpoint(path, self.state), self.replicated)
+
+    def export(self, path: Path, meta: dict) -> None:
+        import jax
+
+        from go_engine.nets.value_config import save_value_weights
+        save_value_weights(path, self.net_config, {"params": jax.tree_util.tree_map(np.asarray, self.state["params"])},
+                           meta)
+
+
+def mse(pred: np.ndarray, z: np.ndarray) -> float:
+    return float(np.mean((np.asarray(pred, np.float64) - z) ** 2)) if len(z) else float("nan")
+
+
+def split_holdout(data: ValueSet, fraction: float, seed: int) -> tuple[ValueSet, ValueSet]:
+    perm = np.random.default_rng([seed, 99]).permutation(data.size)
+    k = max(1, int(round(fraction * data.size)))
+    return data.subset(np.sort(perm[k:])), data.subset(np.sort(perm[:k]))
+
+
+def plot_value(metrics_path: Path, png_path: Path) -> None:
+    import os
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .plot import read_metrics
+    rows = read_metrics(metrics_path)
+    train = [r for r in rows if r.get("kind") == "train"]
+    val = [r for r in rows if r.get("kind") == "val"]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    if train:
+        ax.plot([r["step"] for r in train], [r["loss"] for r in train], lw=0.8, label="train MSE (batch)")
+    if val:
+        ax.plot([r["step"] for r in val], [r["val_mse"] for r in val], "o-", label="held-out MSE")
+        ax.plot([r["step"] for r in val], [r["train_mse"] for r in val], "s--", label="train-set MSE")
+        ax.axhline(val[-1]["constant_mse"], color="grey", ls=":", label="constant predictor")
+    ax.set_xlabel("step")
+    ax.set_ylabel("mean squared error")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    tmp = png_path.with_name(png_path.name + ".tmp.png")
+    fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    os.replace(tmp, png_path)
+
+
+def train_value(cfg: ValueConfig, progress: bool = True, stop_at_step: int | None = None) -> dict:
+    """Train (or resume) to ``cfg.steps``; ``stop_at_step`` ends early as a kill would."""
+    from tqdm import tqdm
+
+    from .checkpoint import latest_checkpoint
+    from .rl import _append_jsonl, truncate_metrics
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = ValueSet.load(cfg.data)
+    if cfg.val_data:
+        train_set, val_set = data, ValueSet.load(cfg.val_data)
+    else:
+        train_set, val_set = split_holdout(data, cfg.val_fraction, cfg.seed)
+    t_feat = time.perf_counter()
+    train_planes, val_planes = train_set.planes(), val_set.planes()
+    feature_s = time.perf_counter() - t_feat
+    trainer = ValueTrainer(cfg, data.n)
+    metrics = out / "metrics.jsonl"
+    found = latest_checkpoint(out)
+    if found:
+        trainer.restore(found[1])
+        truncate_metrics(metrics, "step", trainer.step_count)
+    start = trainer.step_count
+    (out / "config.json").write_text(cfg.to_json())
+    constant = float(train_set.z.mean())
+    sample = np.random.default_rng([cfg.seed, 7]).permutation(train_set.size)[:len(val_planes)]
+
+    def evaluate() -> dict:
+        rec = {"kind": "val", "step": trainer.step_count,
+               "val_mse": mse(trainer.predict(val_planes), val_set.z),
+               "train_mse": mse(trainer.predict(train_planes[sample]), train_set.z[sample]),
+               "constant_mse": mse(np.full(val_set.size, constant), val_set.z),
+               "train_positions": train_set.size, "val_positions": val_set.size}
+        _append_jsonl(metrics, rec)
+        return rec
+
+    end = cfg.steps if stop_at_step is None else min(cfg.steps, stop_at_step)
+    bar = tqdm(total=cfg.steps, initial=start, desc="train value", unit="step", disable=not progress)
+    t0 = time.perf_counter()
+    deadline = t0 + cfg.max_minutes * 60 if cfg.max_minutes > 0 else None
+    window: list[float] = []
+    last_val = None
+    while trainer.step_count < end:
+        s = trainer.step_count
+        rng = np.random.default_rng([cfg.seed, s])
+        idx = rng.integers(0, train_set.size, cfg.batch_size)
+        planes = train_planes[idx]
+        if cfg.symmetries:
+            planes = augment_planes(planes, rng)
+        window.append(trainer.step(planes, train_set.z[idx]))
+        s += 1
+        bar.update(1)
+        if s % cfg.log_every == 0 or s == end:
+            rec = {"kind": "train", "step": s, "loss": float(np.mean(window)),
+                   "positions_per_s": (s - start) * cfg.batch_size / (time.perf_counter() - t0)}
+            _append_jsonl(metrics, rec)
+            bar.set_postfix(mse=f"{rec['loss']:.3f}")
+            window = []
+        if s % cfg.eval_every == 0 or s == cfg.steps:
+            last_val = evaluate()
+        timed_out = deadline is not None and time.perf_counter() > deadline
+        if s % cfg.checkpoint_every == 0 or s == cfg.steps or timed_out:
+            trainer.save(out)
+            trainer.export(out / "value.npz", {"step": s, "data": cfg.data, "val": last_val})
+            plot_value(metrics, out / "metrics.png")
+        if timed_out:
+            break
+    bar.close()
+    if last_val is None or last_val["step"] != trainer.step_count:
+        last_val = evaluate()
+    summary = {"kind": "summary", "step": trainer.step_count, "start_step": start, "val": last_val,
+               "feature_s": feature_s, "wall_s": time.perf_counter() - t0, "out": str(out)}
+    _append_jsonl(metrics, summary)
+    return summary
+
+
+# --- evaluation against the constant predictor and SL-policy rollouts ------------------------
+
+def rollout_estimates(sl_weights: str, data: ValueSet, rollouts: int = 4, komi: float = 7.5, batch: int = 256,
+                      seed: int = 0) -> tuple[np.ndarray, float]:
+    """Mean outcome (side to move's view) of ``rollouts`` SL-policy games from each position;
+    returns (estimates, seconds per position)."""
+    from go_engine import board_kernels as bk
+
+    from .selfplay import GameBatch, load_player, play_out, single_assigner
+    player = load_player(sl_weights, data.n, name="sl")
+    prefixes = data.prefixes()
+    jobs = [(i, p) for i, p in enumerate(prefixes) for _ in range(rollouts)]
+    total = np.zeros(data.size)
+    t0 = time.perf_counter()
+    for k in range(0, len(jobs), batch):
+        part = jobs[k:k + batch]
+        gb = GameBatch(data.n, len(part), komi=komi, seed=seed * 1009 + k)
+        gb.set_prefixes([p for _, p in part])
+        play_out(gb, single_assigner(player))
+        w = gb.winners().astype(np.float64)
+        for j, (i, _) in enumerate(part):
+            total[i] += w[j] if data.to_play[i] == bk.BLACK else -w[j]
+    return (total / rollouts).astype(np.float32), (time.perf_counter() - t0) / max(data.size, 1)
+
+
+def evaluate_value(value_weights: str, sets: dict[str, ValueSet], train_mean: float, sl_weights: str | None = None,
+                   rollouts: int = 4, rollout_positions: int = 256, komi: float = 7.5) -> dict:
+    """MSE table: value net, constant predictor (train-set mean), SL rollouts (on a subset)."""
+    from go_engine.nets.value_net import ValueEvaluator
+    ev = ValueEvaluator(value_weights)
+    table = {}
+    for name, data in sets.items():
+        planes = data.planes()
+        ev.values(planes[:8])  # compile outside the timing
+        t0 = time.perf_counter()
+        v = ev.values(planes)
+        per_pos = (time.perf_counter() - t0) / max(data.size, 1)
+        row = {"positions": data.size, "value_net_mse": mse(v, data.z), "value_net_s_per_position": per_pos,
+               "constant_mse": mse(np.full(data.size, train_mean), data.z), "constant": train_mean}
+        if sl_weights and rollouts > 0:
+            sub = data.subset(np.arange(min(rollout_positions, data.size)))
+            est, secs = rollout_estimates(sl_weights, sub, rollouts, komi)
+            row.update({"rollout_positions": sub.size, "rollouts_per_position": rollouts,
+                        "sl_rollout_mse": mse(est, sub.z), "sl_rollout_s_per_position": secs,
+                        "value_net_mse_same_subset": mse(v[:sub.size], sub.z),
+                        "constant_mse_same_subset": mse(np.full(sub.size, train_mean), sub.z)})
+        table[name] = row
+    return table
