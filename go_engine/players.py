@@ -1,0 +1,66 @@
+"""Players by name: the one place that knows how to build each ``Player`` from generic options.
+
+Front ends (``gtp``, match runners) call ``make_player(name, options)`` and never see a
+player's internals. To add a player, write a ``_make_<name>(options)`` factory here that
+imports its module lazily (so ``go-engine gtp`` stays fast and JAX loads only when a network
+player is chosen) and add it to ``PLAYER_FACTORIES``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Callable, Mapping
+
+if TYPE_CHECKING:  # the player modules load Numba; import them only when a player is built
+    from .player import Player
+
+
+@dataclass(frozen=True)
+class PlayerOptions:
+    """Options every front end can pass; each factory uses the ones that mean something to it.
+
+    seed: random seed (None: the player's default); seconds: thinking time per move when no
+    clock is set; playouts: fixed simulations per move; threads: search threads;
+    extra: free-form ``key=value`` settings for a specific player.
+    """
+
+    seed: int | None = None
+    seconds: float | None = None
+    playouts: int | None = None
+    threads: int | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+def _make_random(options: PlayerOptions) -> "Player":
+    from .player import RandomPlayer
+    return RandomPlayer(seed=options.seed or 0)
+
+
+def _make_mcts(options: PlayerOptions) -> "Player":
+    """PUCT search with heuristic priors and random playouts (``go_engine.mcts_player``)."""
+    from .mcts_player import MCTSPlayer, PlayerConfig
+    from .search import SearchConfig
+    search = SearchConfig(seed=options.seed or 0,
+                          **({"threads": options.threads} if options.threads is not None else {}))
+    config = PlayerConfig(playouts=options.playouts,
+                          **({"default_seconds": options.seconds} if options.seconds else {}))
+    return MCTSPlayer(search, config)
+
+
+PLAYER_FACTORIES: Mapping[str, Callable[[PlayerOptions], "Player"]] = MappingProxyType({
+    "random": _make_random,
+    "mcts": _make_mcts,
+})
+
+
+def player_names() -> list[str]:
+    return sorted(PLAYER_FACTORIES)
+
+
+def make_player(name: str, options: PlayerOptions = PlayerOptions()) -> "Player":
+    """Build the player called ``name``; ValueError naming the choices for an unknown one."""
+    try:
+        factory = PLAYER_FACTORIES[name]
+    except KeyError:
+        raise ValueError(f"unknown player {name!r}; choose from {', '.join(player_names())}") from None
+    return factory(options)

@@ -1,0 +1,96 @@
+"""``go-engine gtp``: options, and the loop that reads GTP from stdin and answers on stdout.
+
+stdin is read as bytes and decoded with ``errors="replace"`` so that no input can raise.
+stdout carries only GTP: ``sys.stdout`` is pointed at stderr while the engine runs, so a stray
+``print`` anywhere cannot corrupt the protocol; logs go to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import BinaryIO
+
+from go_engine.players import PlayerOptions, player_names
+
+from .engine import MAX_KOMI, EngineConfig, GtpEngine
+from .protocol import MAX_LINE_BYTES, format_response, leading_id
+
+log = logging.getLogger(__name__)
+
+
+def add_gtp_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--size", type=int, default=19, help="initial board size (2-25)")
+    parser.add_argument("--komi", type=float, default=7.5, help="initial komi")
+    parser.add_argument("--player", default="random", choices=player_names(),
+                        help="who chooses the moves")
+    parser.add_argument("--seed", type=int, default=None, help="random seed of the player")
+    parser.add_argument("--time", type=float, default=None,
+                        help="seconds per move for search players when no clock is set")
+    parser.add_argument("--playouts", type=int, default=None,
+                        help="fixed simulations per move for search players")
+    parser.add_argument("--threads", type=int, default=None, help="search threads")
+    parser.add_argument("--ownership-playouts", type=int, default=256,
+                        help="random playouts behind final_status_list and final_score")
+    parser.add_argument("--log-level", default="WARNING",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="stderr log level")
+
+
+def config_from_args(args: argparse.Namespace) -> EngineConfig:
+    if not 2 <= args.size <= 25:
+        raise SystemExit("--size must be between 2 and 25")
+    if not abs(args.komi) <= MAX_KOMI:
+        raise SystemExit(f"--komi must be a number with |komi| <= {MAX_KOMI:g}")
+    if args.ownership_playouts < 1:
+        raise SystemExit("--ownership-playouts must be at least 1")
+    options = PlayerOptions(seed=args.seed, seconds=args.time, playouts=args.playouts,
+                            threads=args.threads)
+    return EngineConfig(size=args.size, komi=args.komi, player=args.player,
+                        player_options=options, ownership_playouts=args.ownership_playouts,
+                        seed=args.seed or 0)
+
+
+def read_line(stream: BinaryIO) -> bytes | None:
+    """One line of at most MAX_LINE_BYTES + 1 bytes (the rest of a longer line is skipped, so a
+    huge line costs no memory); None at end of input."""
+    line = stream.readline(MAX_LINE_BYTES + 1)
+    if not line:
+        return None
+    if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+        while True:
+            rest = stream.readline(MAX_LINE_BYTES)
+            if not rest or rest.endswith(b"\n"):
+                break
+    return line
+
+
+def serve(engine: GtpEngine, stdin: BinaryIO, stdout: BinaryIO) -> None:
+    """Answer commands until ``quit`` or end of input."""
+    while not engine.quit_requested:
+        line = read_line(stdin)
+        if line is None:
+            break
+        try:
+            response = engine.handle_line(line)
+        except Exception as e:  # noqa: BLE001 -- handle_line already catches; belt and braces
+            log.exception("failed to handle a line")
+            response = format_response(leading_id(line[:64].decode("utf-8", "replace")), False,
+                                       f"internal error: {type(e).__name__}")
+        if response is not None:
+            stdout.write(response.encode("utf-8"))
+            stdout.flush()
+
+
+def run_gtp(args: argparse.Namespace) -> int:
+    logging.basicConfig(stream=sys.stderr, level=args.log_level,
+                        format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    engine = GtpEngine(config_from_args(args))
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # keep stray prints off the protocol channel
+    try:
+        serve(engine, stdin, stdout)
+    except (BrokenPipeError, KeyboardInterrupt):
+        return 0
+    finally:
+        sys.stdout = sys.__stdout__
+    return 0

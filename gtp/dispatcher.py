@@ -1,0 +1,151 @@
+"""Command dispatch by reflection: every ``cmd_<name>`` method of a ``Dispatcher`` subclass is a
+GTP command, and its type hints say how to convert the arguments.
+
+Naming: ``cmd_play`` is ``play``; a double underscore stands for a hyphen, so
+``cmd_kgs__genmove_cleanup`` is ``kgs-genmove_cleanup``.
+Arguments: each parameter's annotation is looked up in ``converters`` (``int``, ``float``,
+``str`` here; subclasses add their own, e.g. colors and vertices). Parameters with defaults are
+optional; ``*args: T`` takes any number of T. Too few or too many arguments and conversion
+errors are answered ``? syntax error ...`` without calling the handler.
+A handler returns the response body (``str``) or None, and raises ``GtpError`` to fail.
+"""
+from __future__ import annotations
+
+import inspect
+import logging
+import math
+import re
+import typing
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+from .protocol import MAX_LINE_BYTES, Command, GtpError, decode_line, format_response, \
+    leading_id, parse_command, preprocess
+
+log = logging.getLogger(__name__)
+
+PREFIX = "cmd_"
+
+
+def gtp_int(token: str, context: Any = None) -> int:
+    """GTP ``int``: an unsigned decimal integer (a sign is tolerated, range checks are the
+    handler's job)."""
+    if not re.fullmatch(r"[+-]?[0-9]{1,12}", token):
+        raise GtpError(f"syntax error: {token!r} is not an integer")
+    return int(token)
+
+
+def gtp_float(token: str, context: Any = None) -> float:
+    """GTP ``float``: a finite decimal number (NaN and infinities are refused)."""
+    try:
+        value = float(token)
+    except ValueError:
+        raise GtpError(f"syntax error: {token!r} is not a number") from None
+    if not math.isfinite(value):
+        raise GtpError(f"syntax error: {token!r} is not a finite number")
+    return value
+
+
+def gtp_str(token: str, context: Any = None) -> str:
+    return token
+
+
+BASE_CONVERTERS: Mapping[Any, Callable[[str, Any], Any]] = MappingProxyType(
+    {int: gtp_int, float: gtp_float, str: gtp_str})
+
+
+def command_name(method_name: str) -> str:
+    return method_name[len(PREFIX):].replace("__", "-")
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One command: its handler and how to convert its arguments."""
+
+    name: str
+    method_name: str
+    params: tuple[tuple[str, Any, bool], ...]  # (name, type, required)
+    varargs: Any | None                          # element type of *args, or None
+
+    def usage(self) -> str:
+        parts = [f"<{p}>" if req else f"[{p}]" for p, _, req in self.params]
+        if self.varargs is not None:
+            parts.append("<...>")
+        return " ".join([self.name, *parts])
+
+
+def discover(cls: type, converters: Mapping[Any, Any]) -> dict[str, CommandSpec]:
+    """Every ``cmd_*`` method of ``cls`` as a CommandSpec; TypeError for an argument type
+    without a converter (a programming error, caught when the engine is built)."""
+    specs: dict[str, CommandSpec] = {}
+    for attr in sorted(dir(cls)):
+        if not attr.startswith(PREFIX):
+            continue
+        method = getattr(cls, attr)
+        hints = typing.get_type_hints(method)
+        params = []
+        varargs = None
+        for p in list(inspect.signature(method).parameters.values())[1:]:  # skip self
+            kind = hints.get(p.name, str)
+            if kind not in converters:
+                raise TypeError(f"{attr}: no converter for argument {p.name}: {kind!r}")
+            if p.kind is inspect.Parameter.VAR_POSITIONAL:
+                varargs = kind
+            else:
+                params.append((p.name, kind, p.default is inspect.Parameter.empty))
+        specs[command_name(attr)] = CommandSpec(command_name(attr), attr, tuple(params), varargs)
+    return specs
+
+
+class Dispatcher:
+    """Base for a GTP engine: turns lines into handler calls and results into responses."""
+
+    converters: Mapping[Any, Callable[[str, Any], Any]] = BASE_CONVERTERS
+
+    def __init__(self) -> None:
+        self.commands = discover(type(self), self.converters)
+        self.quit_requested = False
+
+    # --- one line in, one response out ------------------------------------------------------
+    def handle_line(self, line: str | bytes) -> str | None:
+        """The framed response to one input line, or None for a blank/comment line."""
+        if isinstance(line, bytes):
+            if len(line) > MAX_LINE_BYTES:
+                return format_response(leading_id(decode_line(line[:64])), False,
+                                       f"line too long (more than {MAX_LINE_BYTES} bytes)")
+            line = decode_line(line)
+        elif len(line) > MAX_LINE_BYTES:
+            return format_response(leading_id(line[:64]), False,
+                                   f"line too long (more than {MAX_LINE_BYTES} characters)")
+        command = parse_command(preprocess(line))
+        if command is None:
+            return None
+        ok, body = self.dispatch(command)
+        return format_response(command.id, ok, body)
+
+    def dispatch(self, command: Command) -> tuple[bool, str]:
+        """Run one command: (True, result) or (False, error message). Never raises."""
+        spec = self.commands.get(command.name.lower())
+        if spec is None:
+            return False, "unknown command"
+        try:
+            args = self._convert(spec, command.args)
+            result = getattr(self, spec.method_name)(*args)
+            return True, "" if result is None else str(result)
+        except GtpError as e:
+            return False, str(e) or "failed"
+        except Exception as e:  # noqa: BLE001 -- a bug must not kill the session
+            log.exception("internal error in %s", spec.name)
+            return False, f"internal error: {type(e).__name__}: {e}"
+
+    def _convert(self, spec: CommandSpec, tokens: tuple[str, ...]) -> list[Any]:
+        required = sum(1 for _, _, req in spec.params if req)
+        if len(tokens) < required or (spec.varargs is None and len(tokens) > len(spec.params)):
+            raise GtpError(f"syntax error: usage: {spec.usage()}")
+        values = []
+        for (name, kind, _), token in zip(spec.params, tokens):
+            values.append(self.converters[kind](token, self))
+        for token in tokens[len(spec.params):]:
+            values.append(self.converters[spec.varargs](token, self))
+        return values

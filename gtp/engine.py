@@ -1,0 +1,340 @@
+"""``GtpEngine``: the GTP v2 commands, each a ``cmd_*`` method over a ``Game`` and a ``Player``.
+
+No rules here: legality, scoring, handicap placement and SGF come from ``go_engine``. The game
+and the player are built on first use, so that answering ``protocol_version`` or ``name``
+never waits for Numba (a GUI's first command returns at once; the board loads on the first
+command that needs it).
+
+Error messages follow the GTP v2 specification where it names one ("unknown command",
+"illegal move", "unacceptable size", "cannot undo", "board not empty", "invalid number of
+stones", "cannot load file", "syntax error").
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NewType
+
+from go_engine.coords import MAX_SIZE, MIN_SIZE, CoordinateError, point_to_vertex, vertex_to_point
+from go_engine.players import PlayerOptions, make_player
+
+from .dispatcher import BASE_CONVERTERS, Dispatcher
+from .protocol import GtpError
+
+if TYPE_CHECKING:
+    from go_engine.game import Game
+    from go_engine.ownership import Ownership
+    from go_engine.player import Player
+
+log = logging.getLogger(__name__)
+
+Color = NewType("Color", int)    # "b", "black", "w", "white" (any case) -> BLACK / WHITE
+Vertex = NewType("Vertex", int)  # "D4", "pass" (any case) -> point (n*n for pass)
+
+MAX_KOMI = 1000.0
+STATUSES = ("alive", "dead", "seki")
+
+
+def to_color(token: str, engine: Any = None) -> int:
+    from go_engine.position import BLACK, WHITE
+    t = token.lower()
+    if t in ("b", "black"):
+        return BLACK
+    if t in ("w", "white"):
+        return WHITE
+    raise GtpError(f"invalid color {token!r}")
+
+
+def to_vertex(token: str, engine: "GtpEngine") -> int:
+    try:
+        return vertex_to_point(token, engine.size)
+    except CoordinateError:
+        raise GtpError(f"invalid vertex {token!r}") from None
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    size: int = 19
+    komi: float = 7.5
+    player: str = "random"
+    player_options: PlayerOptions = field(default_factory=PlayerOptions)
+    ownership_playouts: int = 256   # random playouts behind final_status_list / final_score
+    seed: int = 0
+
+
+class GtpEngine(Dispatcher):
+    """One GTP session: ``handle_line`` in, framed response out (see ``Dispatcher``)."""
+
+    converters = MappingProxyType({**BASE_CONVERTERS, Color: to_color, Vertex: to_vertex})
+
+    def __init__(self, config: EngineConfig = EngineConfig()):
+        super().__init__()
+        if not MIN_SIZE <= config.size <= MAX_SIZE:
+            raise ValueError(f"board size must be between {MIN_SIZE} and {MAX_SIZE}")
+        self.config = config
+        self.size = config.size
+        self.komi = config.komi
+        self._game: Game | None = None
+        self._player: Player | None = None
+        self._clock = None  # go_engine.time_control.TimeManager, built on first use
+        self._ownership: tuple[int, Ownership] | None = None  # (position hash, estimate)
+
+    # --- lazily built state ---------------------------------------------------------------------
+    @property
+    def game(self) -> "Game":
+        if self._game is None:
+            from go_engine.game import Game
+            self._game = Game(self.size, self.komi)
+        return self._game
+
+    @property
+    def player(self) -> "Player":
+        if self._player is None:
+            self._player = make_player(self.config.player, self.config.player_options)
+            self._player.new_game(self.game)
+        return self._player
+
+    @property
+    def clock(self):
+        if self._clock is None:
+            from go_engine.time_control import TimeManager
+            self._clock = TimeManager()
+        return self._clock
+
+    def _new_game(self) -> None:
+        self._game = None
+        self._ownership = None
+        if self._player is not None:
+            self._player.new_game(self.game)
+
+    # --- administration -------------------------------------------------------------------------
+    def cmd_protocol_version(self) -> str:
+        return "2"
+
+    def cmd_name(self) -> str:
+        return "go-engine"
+
+    def cmd_version(self) -> str:
+        try:
+            return importlib.metadata.version("go-engine")
+        except importlib.metadata.PackageNotFoundError:
+            return "0"
+
+    def cmd_known_command(self, name: str) -> str:
+        return "true" if name.lower() in self.commands else "false"
+
+    def cmd_list_commands(self) -> str:
+        return "\n".join(sorted(self.commands))
+
+    def cmd_quit(self) -> None:
+        self.quit_requested = True
+
+    # --- setup ----------------------------------------------------------------------------------
+    def cmd_boardsize(self, size: int) -> None:
+        if not MIN_SIZE <= size <= MAX_SIZE:
+            raise GtpError("unacceptable size")
+        self.size = size
+        self._new_game()
+
+    def cmd_clear_board(self) -> None:
+        self._new_game()
+
+    def cmd_komi(self, komi: float) -> None:
+        if abs(komi) > MAX_KOMI:
+            raise GtpError(f"komi out of range (|komi| <= {MAX_KOMI:g})")
+        self.komi = komi
+        if self._game is not None:
+            self._game.komi = komi
+
+    def cmd_fixed_handicap(self, stones: int) -> str:
+        from go_engine.game import max_fixed_handicap
+        if not 2 <= stones <= max_fixed_handicap(self.size):
+            raise GtpError("invalid number of stones")
+        self._require_empty_board()
+        return self._vertices(self.game.set_fixed_handicap(stones))
+
+    def cmd_place_free_handicap(self, stones: int) -> str:
+        if not 2 <= stones < self.size * self.size:
+            raise GtpError("invalid number of stones")
+        self._require_empty_board()
+        points = self.game.free_handicap_points(stones)
+        self.game.set_handicap(points)
+        return self._vertices(points)
+
+    def cmd_set_free_handicap(self, *points: Vertex) -> None:
+        if len(points) < 2 or len(points) >= self.size * self.size:
+            raise GtpError("invalid number of stones")
+        if self.size * self.size in points or len(set(points)) != len(points):
+            raise GtpError("bad vertex list")
+        self._require_empty_board()
+        self.game.set_handicap(list(points))
+
+    def _require_empty_board(self) -> None:
+        from go_engine.position import BLACK, WHITE
+        pos = self.game.position
+        if self.game.moves or self.game.handicap or pos.stones(BLACK) or pos.stones(WHITE):
+            raise GtpError("board not empty")
+
+    # --- moves ----------------------------------------------------------------------------------
+    def cmd_play(self, color: Color, point: Vertex) -> None:
+        from go_engine.position import IllegalMove
+        try:
+            self.game.play(point, color)
+        except IllegalMove:
+            raise GtpError("illegal move") from None
+
+    def cmd_genmove(self, color: Color) -> str:
+        return self._generate(color, play=True, cleanup=False)
+
+    def cmd_reg_genmove(self, color: Color) -> str:
+        return self._generate(color, play=False, cleanup=False)
+
+    def cmd_kgs__genmove_cleanup(self, color: Color) -> str:
+        return self._generate(color, play=True, cleanup=True)
+
+    def _generate(self, color: int, play: bool, cleanup: bool) -> str:
+        from go_engine.player import RESIGN, TimeBudget
+        game, player = self.game, self.player
+        budget = TimeBudget(self.clock.budget(color, game.position.ply, game.n))
+        start = time.monotonic()
+        cleanup_move = getattr(player, "genmove_cleanup", None) if cleanup else None
+        point = (cleanup_move or player.genmove)(game, color, budget)
+        self.clock.record(color, time.monotonic() - start)
+        if point == RESIGN:
+            return "resign"
+        if not 0 <= point <= game.n * game.n or not game.is_legal(point, color):
+            log.error("player %s chose illegal point %r; passing instead", player.name, point)
+            point = game.n * game.n
+        if play:
+            self.game.play(point, color)
+        return point_to_vertex(point, game.n)
+
+    def cmd_undo(self) -> None:
+        try:
+            self.game.undo()
+        except IndexError:
+            raise GtpError("cannot undo") from None
+
+    # --- board queries --------------------------------------------------------------------------
+    def cmd_showboard(self) -> str:
+        return "\n" + self.game.position.to_ascii()
+
+    def cmd_is_legal(self, color: Color, point: Vertex) -> str:
+        """GNU Go extension: 1 if ``color`` may play ``vertex`` now (superko included)."""
+        return "1" if self.game.is_legal(point, color) else "0"
+
+    def cmd_list_stones(self, color: Color) -> str:
+        """GNU Go extension: the stones of ``color``, top row first, left to right."""
+        return self._vertices(self.game.position.stones(color))
+
+    def cmd_final_score(self) -> str:
+        from go_engine.ownership import score_without_dead
+        dead = [p for p, s in self._status().items() if s == "dead"]
+        score = score_without_dead(self.game.position, self.game.komi, dead)
+        if score == 0:
+            return "0"
+        return f"B+{score:g}" if score > 0 else f"W+{-score:g}"
+
+    def cmd_final_status_list(self, status: str) -> str:
+        """One chain per line (as GNU Go answers), chains in board order."""
+        from go_engine.ownership import status_chains
+        status = status.lower()
+        if status not in STATUSES:
+            raise GtpError("invalid status")
+        found = status_chains(self.game.position, status, self._status())
+        return "\n".join(self._vertices(ch) for ch in found)
+
+    def cmd_ownership(self) -> str:
+        """Black's ownership minus white's, per point, top row first (GoGui ``dboard``)."""
+        own = self._estimate().balance().reshape(self.size, self.size)
+        return "\n".join(" ".join(f"{v:.2f}" for v in row) for row in own)
+
+    def _estimate(self) -> "Ownership":
+        from go_engine.ownership import estimate_ownership
+        pos = self.game.position
+        key = (pos.hash, pos.to_play, pos.n)
+        if self._ownership is None or self._ownership[0] != key:
+            self._ownership = (key, estimate_ownership(pos, self.config.ownership_playouts,
+                                                       self.config.seed))
+        return self._ownership[1]
+
+    def _status(self) -> dict[int, str]:
+        from go_engine.ownership import final_status
+        return final_status(self.game.position, ownership=self._estimate())
+
+    def _vertices(self, points) -> str:
+        return " ".join(point_to_vertex(int(p), self.size) for p in points)
+
+    # --- time -----------------------------------------------------------------------------------
+    def cmd_time_settings(self, main_time: int, byo_yomi_time: int, byo_yomi_stones: int) -> None:
+        try:
+            self.clock.time_settings(float(main_time), float(byo_yomi_time), byo_yomi_stones)
+        except ValueError as e:
+            raise GtpError(f"syntax error: {e}") from None
+
+    def cmd_kgs__time_settings(self, system: str, *values: float) -> None:
+        arity = {"none": 0, "absolute": 1, "byoyomi": 3, "canadian": 3}
+        system = system.lower()
+        if system not in arity:
+            raise GtpError(f"syntax error: unknown time system {system!r}")
+        if len(values) != arity[system]:
+            raise GtpError(f"syntax error: {system} takes {arity[system]} numbers")
+        main, byo, count = (list(values) + [0.0, 0.0, 0.0])[:3]
+        if count != int(count):
+            raise GtpError("syntax error: the stone or period count must be an integer")
+        try:
+            self.clock.kgs_time_settings(system, main, byo, int(count))
+        except ValueError as e:
+            raise GtpError(f"syntax error: {e}") from None
+
+    def cmd_time_left(self, color: Color, seconds: float, stones: int) -> None:
+        if seconds < 0 or stones < 0:
+            raise GtpError("syntax error: time and stones must be non-negative")
+        self.clock.time_left(color, seconds, stones)
+
+    # --- SGF ------------------------------------------------------------------------------------
+    def cmd_loadsgf(self, filename: str, move_number: int = 0) -> None:
+        """Load a game; with ``move_number`` k, the position before move k (k >= 1)."""
+        from go_engine.sgf import SGFError, load_sgf
+        if move_number < 0:
+            raise GtpError("syntax error: move number must be positive")
+        try:
+            data = Path(filename).read_bytes()
+            record = load_sgf(data, source=filename)
+        except (OSError, SGFError, ValueError) as e:
+            raise GtpError(f"cannot load file: {e}") from None
+        game = record.game
+        if move_number >= 1:
+            while len(game.moves) >= move_number:
+                game.undo()
+        self.size, self.komi = game.n, game.komi
+        self._game = game
+        self._ownership = None
+        if self._player is not None:
+            self._player.new_game(game)
+
+    def cmd_printsgf(self, filename: str = "") -> str | None:
+        """GNU Go extension: the game as SGF, or written to ``filename`` (atomically)."""
+        from go_engine.sgf import game_to_sgf, save_sgf
+        fields = dict(result=self.game.result_string() if self.game.is_over else None)
+        if filename:
+            try:
+                save_sgf(filename, self.game, **fields)
+            except OSError as e:
+                raise GtpError(f"cannot write file: {e}") from None
+            return None
+        return game_to_sgf(self.game, **fields)
+
+    # --- GoGui ----------------------------------------------------------------------------------
+    def cmd_gogui__analyze_commands(self) -> str:
+        return "\n".join([
+            "dboard/Ownership/ownership",
+            "plist/Dead Stones/final_status_list dead",
+            "plist/Seki Stones/final_status_list seki",
+            "string/Final Score/final_score",
+            "string/Show Board/showboard",
+        ])
