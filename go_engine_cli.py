@@ -31,7 +31,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             for n in sizes:
                 speeds = "  ".join(f"{k} thread(s): {result[f'sims_per_s_{n}x{n}_{k}t']:>9,.0f} sims/s" for k in threads)
                 eff = result.get(f"efficiency_{n}x{n}_{max(threads)}t")
-                print(f"{n}x{n}: {speeds}" + (f"  parallel efficiency {eff:.0%}" if eff is not None else ""))
+                cores = "/".join(f"{result[f'cpu_per_wall_{n}x{n}_{k}t']:.1f}" for k in threads)
+                print(f"{n}x{n}: {speeds}" + (f"  parallel efficiency {eff:.0%}" if eff is not None else "")
+                      + f"  (cores used {cores})")
         return 0
     if args.what == "net":
         from training.cli import cmd_bench_net
@@ -68,18 +70,22 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train networks (sl: supervised policy)")
     training_cli.add_train_arguments(train)
     train.set_defaults(func=lambda a: training_cli.cmd_train(a))
+    from training import rl_cli  # train rl, train value, selfplay (argparse only)
+    rl_cli.add_train_subcommands(train)
+    selfplay = sub.add_parser("selfplay", help="batched policy-network self-play games (shards, SGF, value data)")
+    rl_cli.add_selfplay_arguments(selfplay)
     evaluate = sub.add_parser("eval", help="evaluate networks (policy: accuracy on expert moves)")
     training_cli.add_eval_arguments(evaluate)
     evaluate.set_defaults(func=lambda a: training_cli.cmd_eval(a))
+    from training import match_cli  # argparse only; the match runner loads on use
+    match = sub.add_parser("match", help="play games between two GTP engines; win rate and Elo with intervals")
+    match_cli.add_match_arguments(match)
+    match.set_defaults(func=lambda a: match_cli.cmd_match(a))
 
-    try:
-        from gtp.cli import add_gtp_arguments
-    except ImportError:  # the GTP front end is being built; keep the other tools usable
-        add_gtp_arguments = None
-    if add_gtp_arguments is not None:
-        gtp = sub.add_parser("gtp", help="speak GTP v2 on stdin/stdout (for Sabaki, GoGui, matches)")
-        add_gtp_arguments(gtp)
-        gtp.set_defaults(func=_cmd_gtp)
+    from gtp.cli import add_gtp_arguments  # argparse and the protocol only; no Numba
+    gtp = sub.add_parser("gtp", help="speak GTP v2 on stdin/stdout (for Sabaki, GoGui, matches)")
+    add_gtp_arguments(gtp)
+    gtp.set_defaults(func=_cmd_gtp)
     return parser
 
 
