@@ -36,7 +36,8 @@ SEKI_MAX_DEAD = 0.8
 @njit(cache=True, nogil=True)
 def ownership_counts(color, links, info, zob, seed, count, max_moves, black_owned, white_owned):
     """Run ``count`` playouts from the given arrays (left untouched) and add, per loc, how
-    often black and white own it at the end. Returns the number of playouts run."""
+    often black and white own it at the end. Passes so far are forgotten, so that the
+    position after the game's two closing passes is still played out. Returns ``count``."""
     state = np.empty(1, dtype=np.uint64)
     state[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
     wcolor = np.empty_like(color)
@@ -48,6 +49,7 @@ def ownership_counts(color, links, info, zob, seed, count, max_moves, black_owne
         wcolor[:] = color
         wlinks[:, :] = links
         winfo[:] = info
+        winfo[bk.I_PASSES] = 0  # a finished game (two passes) is played on to settle it
         random_playout(wcolor, wlinks, winfo, zob, state, max_moves)
         bk.area_owner(wcolor, n, owner)
         for loc in range(owner.shape[0]):

@@ -345,6 +345,9 @@ def test_final_status_list_finds_dead_stones():
     assert "C7 D7 E7" in alive and "D6" not in " ".join(alive)
     assert ok(e, "final_status_list seki") == ""
     assert ok(e, "final_score").startswith("B+")  # the white stone counts as black's
+    ok(e, "play b pass")
+    ok(e, "play w pass")  # the game is over: the playouts must still play on
+    assert ok(e, "final_status_list dead") == "D6"
     assert fails(e, "final_status_list unknown") == "invalid status"
     assert fails(e, "final_status_list").startswith("syntax error")
 
@@ -543,3 +546,28 @@ def test_list_stones_and_is_legal_match_gnugo(gnugo):
                 for c in cols:
                     v = f"{c}{r}"
                     assert ok(e, f"is_legal {color} {v}") == gnugo.ask(f"is_legal {color} {v}"), (k, color, v)
+
+
+@needs_gnugo
+@pytest.mark.slow
+def test_final_status_and_score_agree_with_gnugo_after_a_game(gnugo):
+    """Random player (black) against GNU Go (white) to two passes; dead stones and the score
+    after removing them agree with GNU Go's judgement."""
+    e = new_engine(seed=7, ownership_playouts=256)
+    for cmd in ["boardsize 9", "clear_board", "komi 7.5"]:
+        gnugo.ask(cmd)
+    passes, color = 0, "b"
+    for _ in range(400):
+        move = ok(e, "genmove b") if color == "b" else gnugo.ask("genmove w")
+        if color == "b":
+            gnugo.ask(f"play b {move}")
+        else:
+            ok(e, f"play w {move}")
+        passes = passes + 1 if move.lower() == "pass" else 0
+        color = "w" if color == "b" else "b"
+        if passes == 2:
+            break
+    ours = set(ok(e, "final_status_list dead").split())
+    theirs = set(gnugo.ask("final_status_list dead").split())
+    assert ours == theirs
+    assert ok(e, "final_score") == gnugo.ask("final_score")
