@@ -47,9 +47,19 @@ def _make_mcts(options: PlayerOptions) -> "Player":
     return MCTSPlayer(search, config)
 
 
+def _make_policy(options: PlayerOptions) -> "Player":
+    """The SL policy network alone (``go_engine.nets.player``): greedy unless extra
+    ``temperature`` is set; extra ``weights`` names the weight file (default: the shipped
+    data/policy_<n>.npz for the game's size). JAX loads at the first move."""
+    from .nets.player import PolicyPlayer
+    return PolicyPlayer(options.extra.get("weights") or None,
+                        temperature=float(options.extra.get("temperature", 0.0)), seed=options.seed or 0)
+
+
 PLAYER_FACTORIES: Mapping[str, Callable[[PlayerOptions], "Player"]] = MappingProxyType({
     "random": _make_random,
     "mcts": _make_mcts,
+    "policy": _make_policy,
 })
 
 

@@ -30,6 +30,8 @@ def add_gtp_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--playouts", type=int, default=None,
                         help="fixed simulations per move for search players")
     parser.add_argument("--threads", type=int, default=None, help="search threads")
+    parser.add_argument("--weights", default=None,
+                        help="network weight file for network players (policy: default data/policy_<size>.npz)")
     parser.add_argument("--ownership-playouts", type=int, default=256,
                         help="random playouts behind final_status_list and final_score")
     parser.add_argument("--log-level", default="WARNING",
@@ -44,7 +46,8 @@ def config_from_args(args: argparse.Namespace) -> EngineConfig:
     if args.ownership_playouts < 1:
         raise SystemExit("--ownership-playouts must be at least 1")
     options = PlayerOptions(seed=args.seed, seconds=args.time, playouts=args.playouts,
-                            threads=args.threads)
+                            threads=args.threads,
+                            extra={"weights": args.weights} if getattr(args, "weights", None) else {})
     return EngineConfig(size=args.size, komi=args.komi, player=args.player,
                         player_options=options, ownership_playouts=args.ownership_playouts,
                         seed=args.seed or 0)
