@@ -22,16 +22,40 @@ import numpy as np  # noqa: E402
 from numba import njit, prange  # noqa: E402
 
 from . import board_kernels as bk  # noqa: E402
-from .playout import random_playout  # noqa: E402
-from .tree import LEAF_COLLISION, LEAF_TERMINAL, backup, select_leaves  # noqa: E402
+from .playout import pick_random_move, random_playout  # noqa: E402
+from .tree import F_RAVE_EQUIV, LEAF_COLLISION, LEAF_TERMINAL, backup, select_leaves  # noqa: E402
 
 PLAYOUT_RANDOM = 0
 PLAYOUT_NAMES = {"random": PLAYOUT_RANDOM}
 
 
 @njit(cache=True, nogil=True)
-def run_playout(kind, color, links, info, zob, state, max_moves, weights):
-    """Play the position out in place with the chosen policy; returns moves played."""
+def random_playout_recorded(color, links, info, zob, state, max_moves, first_ply, ply0):
+    """``playout.random_playout`` that also notes in first_ply[loc] (if still -1) the ply,
+    counted from the search root (the playout starts at ply0), of the first move on each
+    point, for RAVE."""
+    c = info[bk.I_TO_PLAY]
+    h = np.uint64(0)
+    moves = 0
+    while moves < max_moves and info[bk.I_PASSES] < 2:
+        loc = pick_random_move(color, links, info, state, c)
+        if loc == bk.PASS_LOC:
+            bk.play_pass(info, c)
+        else:
+            h = bk.place_stone(color, links, info, zob, h, loc, c)
+            if first_ply[loc] < 0:
+                first_ply[loc] = ply0 + moves
+        c = 3 - c
+        moves += 1
+    return moves
+
+
+@njit(cache=True, nogil=True)
+def run_playout(kind, color, links, info, zob, state, max_moves, weights, record, first_ply, ply0):
+    """Play the position out in place with the chosen policy; returns moves played.
+    With ``record``, first_ply is filled for RAVE."""
+    if record:
+        return random_playout_recorded(color, links, info, zob, state, max_moves, first_ply, ply0)
     return random_playout(color, links, info, zob, state, max_moves)
 
 
@@ -55,40 +79,42 @@ def score_leaf(color, n, komi, owner, own_row):
 
 @njit(cache=True, nogil=True)
 def evaluate_slot(b, wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
-                  playout_kind, weights, owner, own, out_z):
+                  playout_kind, weights, owner, own, out_z, record, first_ply, path_len):
     kind = leaf_kind[b]
     if kind == LEAF_COLLISION:
         out_z[b] = 0.0
         return
     if kind != LEAF_TERMINAL:
-        run_playout(playout_kind, wcolor[b], wlinks[b], winfo[b], zob, rng[b], max_moves, weights)
+        run_playout(playout_kind, wcolor[b], wlinks[b], winfo[b], zob, rng[b], max_moves, weights,
+                    record, first_ply[b], path_len[b])
     out_z[b] = score_leaf(wcolor[b], winfo[b, bk.I_N], komi, owner[b], own[b])
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def rollout_leaves(wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
-                   playout_kind, weights, owner, own, out_z, count):
+                   playout_kind, weights, owner, own, out_z, count, record, first_ply, path_len):
     """Playouts from the leaves 0..count-1 (terminal leaves are only scored), in parallel."""
     for b in prange(count):
         evaluate_slot(b, wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
-                      playout_kind, weights, owner, own, out_z)
+                      playout_kind, weights, owner, own, out_z, record, first_ply, path_len)
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def run_native(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
                wcolor, wlinks, winfo, path_edge, path_node, path_hash, path_len, nodes_len,
                leaf_kind, locs, scores, rng, max_moves, komi, playout_kind, weights,
-               owner, own, out_z, num_batches, batch):
+               owner, own, out_z, num_batches, batch, first_ply):
     """``num_batches`` complete batches of ``batch`` leaves with native priors and playout
     values (the rollout-only search). Returns the number of simulations backed up."""
     no_priors = np.empty(0, np.float32)
+    rave = fparams[F_RAVE_EQUIV] > 0.0
     done = 0
     for _ in range(num_batches):
         done += select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
                               wcolor, wlinks, winfo, path_edge, path_node, path_hash, path_len,
-                              nodes_len, leaf_kind, batch, no_priors, locs, scores)
+                              nodes_len, leaf_kind, batch, no_priors, locs, scores, first_ply)
         for b in prange(batch):
             evaluate_slot(b, wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
-                          playout_kind, weights, owner, own, out_z)
-        backup(t, path_edge, path_node, path_len, nodes_len, leaf_kind, out_z, batch)
+                          playout_kind, weights, owner, own, out_z, rave, first_ply, path_len)
+        backup(t, path_edge, path_node, path_len, nodes_len, leaf_kind, out_z, batch, rave, first_ply)
     return done

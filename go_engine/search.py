@@ -46,6 +46,7 @@ class SearchConfig:
     virtual_loss: float = 1.0        # an in-flight simulation counts as this many lost visits
     mix_lambda: float = 1.0          # weight of the playout result z against the value net v
     expand_threshold: int = 1        # a bare edge gets a node once it has this many visits
+    rave_equiv: float = 0.0          # RAVE: visits at which own Q and AMAF Q weigh equally; 0: off
     max_tree_mb: float = 1024.0      # memory bound of the node and edge pools
     threads: int = 2                 # playout threads (numba); 0: all cores
     prior: str = "heuristic"         # native priors when no evaluator is given
@@ -122,7 +123,9 @@ class MCTS:
         seeds = np.arange(1, b + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
         self.rng = (seeds ^ np.uint64(self._rng_seed * 7919 + 1)).reshape(b, 1)
         self.rng[self.rng == 0] = 1
-        self.fparams = np.array([self.config.c_puct, self.config.fpu_reduction, self.config.virtual_loss])
+        self.fparams = np.array([self.config.c_puct, self.config.fpu_reduction, self.config.virtual_loss,
+                                 self.config.rave_equiv])
+        self.first_ply = np.full((b, a), -1, np.int32)
         self.max_playout_moves = self.rollout.max_moves or default_max_moves(n)
         self.weights = np.asarray(self.rollout.weights, np.float32)
 
@@ -250,7 +253,7 @@ class MCTS:
                           self.path_node, self.path_hash, self.path_len, self.nodes_len,
                           self.leaf_kind, self.locs, self.scores, self.rng, self.max_playout_moves,
                           float(game.komi), PLAYOUT_NAMES[self.rollout.kind], self.weights,
-                          self.owner, self.own, self.out_z, batches, size)
+                          self.owner, self.own, self.out_z, batches, size, self.first_ply)
         self.total_rollouts += batches * size
         return int(done)
 
@@ -263,7 +266,7 @@ class MCTS:
         live = tr.select_leaves(t, self.fparams, self._iparams(1), rcolor, rlinks, rinfo, rhash, hist,
                                 nhist, ZOBRIST, self.wcolor, self.wlinks, self.winfo, self.path_edge,
                                 self.path_node, self.path_hash, self.path_len, self.nodes_len,
-                                self.leaf_kind, size, no_priors, self.locs, self.scores)
+                                self.leaf_kind, size, no_priors, self.locs, self.scores, self.first_ply)
         kinds = self.leaf_kind[:size]
         pending = np.flatnonzero(kinds == tr.LEAF_PENDING)
         v_black = np.zeros(size, np.float64)
@@ -283,17 +286,19 @@ class MCTS:
                 v_black[i] = sign * float(values[j])
                 has_value[i] = True
         lam = self.config.mix_lambda
+        rave = self.config.rave_equiv > 0
         need_rollout = not (lam == 0.0 and np.all(has_value | (kinds >= tr.LEAF_TERMINAL)))
         if need_rollout or np.any(kinds == tr.LEAF_TERMINAL):
             rollout_leaves(self.wcolor, self.wlinks, self.winfo, self.leaf_kind, self.rng, ZOBRIST,
                            self.max_playout_moves, float(game.komi), PLAYOUT_NAMES[self.rollout.kind],
-                           self.weights, self.owner, self.own, self.out_z, size)
+                           self.weights, self.owner, self.own, self.out_z, size, rave, self.first_ply,
+                           self.path_len)
             self.total_rollouts += size
         z = self.out_z[:size]
         values_black = np.where(has_value, (1.0 - lam) * v_black + lam * z, z)
         values_black = np.where(kinds == tr.LEAF_TERMINAL, z, values_black)
         tr.backup(t, self.path_edge, self.path_node, self.path_len, self.nodes_len, self.leaf_kind,
-                  values_black, size)
+                  values_black, size, rave, self.first_ply)
         return int(live)
 
     def _leaf_position(self, i: int) -> Position:

@@ -17,7 +17,14 @@ child position has been visited often enough, the child node. Arrays (M nodes, E
     child_w       float64[E] sum of values, seen by the player who makes the move
     child_vl      int32[E]   simulations in flight (virtual loss)
     child_node    int32[E]   child node, or -1 while the child is a bare leaf
+    amaf_n        int32[E]   all-moves-as-first visits (RAVE): simulations through the parent
+                             in which the parent's side to move played this point later
+    amaf_w        float64[E] their value sum, mover's view
     counts        int64[3]   NUM_NODES, NUM_EDGES, ROOT
+
+RAVE (optional, ``rave_equiv`` > 0): the Q of an edge blends its own mean with the AMAF mean,
+``beta = amaf_n / (amaf_n + n + n * amaf_n / rave_equiv)`` (Silver's schedule, as in MoGo), so
+random playouts inform every sibling at once; it matters most without a value network.
 
 Every count obeys: ``node_n[v] = 1 + sum(child_n of v's edges)`` for an expanded node whose
 first visit expanded it, and all ``*_vl`` are zero between batches. Values along a path are
@@ -49,7 +56,7 @@ LEAF_PENDING = 2     # a new node whose priors (and value) come from a Python ev
 LEAF_COLLISION = 3   # reached a node already pending in this batch: dropped, no backup
 
 # float parameters (``fparams``) and int parameters (``iparams``) of the kernels
-F_C_PUCT, F_FPU, F_VLOSS, NF_PARAMS = 0, 1, 2, 3
+F_C_PUCT, F_FPU, F_VLOSS, F_RAVE_EQUIV, NF_PARAMS = 0, 1, 2, 3, 4
 I_EXPAND_AT, I_DEFER, I_PRIOR_KIND, NI_PARAMS = 0, 1, 2, 3
 
 
@@ -67,11 +74,13 @@ class TreeArrays(NamedTuple):
     child_w: np.ndarray
     child_vl: np.ndarray
     child_node: np.ndarray
+    amaf_n: np.ndarray
+    amaf_w: np.ndarray
     counts: np.ndarray
 
 
 NODE_BYTES = 4 + 4 + 4 + 8 + 4 + 1 + 1
-EDGE_BYTES = 2 + 4 + 4 + 8 + 4 + 4
+EDGE_BYTES = 2 + 4 + 4 + 8 + 4 + 4 + 4 + 8
 
 
 def allocate_tree(max_nodes: int, max_edges: int) -> TreeArrays:
@@ -84,6 +93,7 @@ def allocate_tree(max_nodes: int, max_edges: int) -> TreeArrays:
         child_point=np.empty(max_edges, np.int16), child_p=np.empty(max_edges, np.float32),
         child_n=np.empty(max_edges, np.int32), child_w=np.empty(max_edges, np.float64),
         child_vl=np.empty(max_edges, np.int32), child_node=np.empty(max_edges, np.int32),
+        amaf_n=np.empty(max_edges, np.int32), amaf_w=np.empty(max_edges, np.float64),
         counts=np.zeros(3, np.int64))
     return t
 
@@ -194,6 +204,8 @@ def expand_node(t, v, color, links, info, zob, h, hist, nhist, path_hash, depth,
         t.child_w[e] = 0.0
         t.child_vl[e] = 0
         t.child_node[e] = -1
+        t.amaf_n[e] = 0
+        t.amaf_w[e] = 0.0
     t.counts[NUM_EDGES] = first + count + 1
     t.node_first[v] = first
     t.node_count[v] = count + 1
@@ -201,9 +213,10 @@ def expand_node(t, v, color, links, info, zob, h, hist, nhist, path_hash, depth,
 
 
 @njit(cache=True, nogil=True)
-def select_child(t, v, c_puct, fpu_reduction, vloss):
+def select_child(t, v, c_puct, fpu_reduction, vloss, rave_equiv):
     """argmax over v's edges of Q + c_puct * P * sqrt(N_parent) / (1 + N), with virtual loss
-    counted as lost simulations and first-play urgency (parent Q - fpu) for unvisited edges."""
+    counted as lost simulations and first-play urgency (parent Q - fpu) for unvisited edges;
+    with RAVE, Q is blended with the AMAF mean (an unvisited edge with AMAF data uses it)."""
     first = t.node_first[v]
     parent_n = t.node_n[v] + t.node_vl[v]
     parent_q = t.node_w[v] / t.node_n[v] if t.node_n[v] > 0 else 0.0
@@ -217,6 +230,10 @@ def select_child(t, v, c_puct, fpu_reduction, vloss):
             q = (t.child_w[e] - vloss * t.child_vl[e]) / n_eff
         else:
             q = fpu_q
+        if rave_equiv > 0.0 and t.amaf_n[e] > 0:
+            an = t.amaf_n[e]
+            beta = an / (an + n_eff + n_eff * an / rave_equiv)
+            q = (1.0 - beta) * q + beta * (t.amaf_w[e] / an)
         score = q + c_puct * t.child_p[e] * sqrt_n / (1.0 + n_eff)
         if score > best_score:
             best_score = score
@@ -227,13 +244,14 @@ def select_child(t, v, c_puct, fpu_reduction, vloss):
 @njit(cache=True, nogil=True)
 def select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
                   wcolor, wlinks, winfo, path_edge, path_node, path_hash, path_len, nodes_len,
-                  leaf_kind, count, ext_priors_none, locs, scores):
+                  leaf_kind, count, ext_priors_none, locs, scores, first_ply):
     """Descend from the root ``count`` times, adding virtual loss, so the batch spreads over
     distinct leaves; replay each path on the leaf's work arrays (row b of w*).
 
     A bare edge visited ``expand_at`` times gets a node; an unexpanded node is expanded at
     once with native priors (I_DEFER = 0) or marked PENDING for a Python evaluator. Every
-    path is recorded (edges, nodes, hashes) for ``backup``. Returns the number of leaves that
+    path is recorded (edges, nodes, hashes) for ``backup``; ``first_ply[b, loc]`` gets the
+    ply (counted from the root) at which loc was first played on the path, for RAVE. Returns the number of leaves that
     need a backup (collisions excluded)."""
     c_puct = fparams[F_C_PUCT]
     fpu = fparams[F_FPU]
@@ -241,6 +259,7 @@ def select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist
     expand_at = iparams[I_EXPAND_AT]
     defer = iparams[I_DEFER]
     prior_kind = iparams[I_PRIOR_KIND]
+    rave_equiv = fparams[F_RAVE_EQUIV]
     max_depth = path_edge.shape[1]
     root = t.counts[ROOT]
     live = 0
@@ -251,6 +270,8 @@ def select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist
         color[:] = rcolor
         links[:, :] = rlinks
         info[:] = rinfo
+        if rave_equiv > 0.0:
+            first_ply[b, :] = -1
         h = rhash
         v = root
         depth = 0
@@ -278,7 +299,7 @@ def select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist
             if depth >= max_depth:
                 kind = LEAF_ROLLOUT
                 break
-            e = select_child(t, v, c_puct, fpu, vloss)
+            e = select_child(t, v, c_puct, fpu, vloss, rave_equiv)
             t.child_vl[e] += 1
             path_edge[b, depth] = e
             point = t.child_point[e]
@@ -289,6 +310,8 @@ def select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist
             else:
                 loc = (point // n + 1) * (n + 2) + (point % n + 1)
                 h = bk.place_stone(color, links, info, zob, h, loc, mover)
+                if rave_equiv > 0.0 and first_ply[b, loc] < 0:
+                    first_ply[b, loc] = depth
             path_hash[b, depth] = h
             depth += 1
             child = t.child_node[e]
@@ -322,9 +345,12 @@ def revert_virtual_loss(t, edges, depth, nodes, nn):
 
 
 @njit(cache=True, nogil=True)
-def backup(t, path_edge, path_node, path_len, nodes_len, leaf_kind, values_black, count):
+def backup(t, path_edge, path_node, path_len, nodes_len, leaf_kind, values_black, count,
+           rave, first_ply):
     """Turn each path's virtual loss into a real visit worth ``values_black[b]`` (black's
-    view, in [-1, 1]), flipped to each mover's view."""
+    view, in [-1, 1]), flipped to each mover's view. With ``rave``, every node on the path
+    also credits the AMAF statistics of its children whose point its side to move played
+    first later in the simulation (tree path and playout; ``first_ply`` from the root)."""
     for b in range(count):
         if leaf_kind[b] == LEAF_COLLISION:
             continue
@@ -339,7 +365,26 @@ def backup(t, path_edge, path_node, path_len, nodes_len, leaf_kind, values_black
             v = path_node[b, d]
             t.node_vl[v] -= 1
             t.node_n[v] += 1
-            t.node_w[v] += vb if t.node_to_play[v] == bk.BLACK else -vb
+            vm = vb if t.node_to_play[v] == bk.BLACK else -vb
+            t.node_w[v] += vm
+            if rave and t.node_first[v] >= 0:
+                amaf_update(t, v, d, vm, first_ply[b])
+
+
+@njit(cache=True, nogil=True)
+def amaf_update(t, v, depth, vm, first_ply):
+    """Credit v's children played first by v's side to move at a ply >= depth (same parity)."""
+    first = t.node_first[v]
+    w = int(np.sqrt(first_ply.shape[0]) + 0.5)  # first_ply spans the padded board
+    n = w - 2
+    for e in range(first, first + t.node_count[v]):
+        point = t.child_point[e]
+        if point >= n * n:
+            continue
+        fp = first_ply[(point // n + 1) * w + point % n + 1]
+        if fp >= depth and (fp - depth) % 2 == 0:
+            t.amaf_n[e] += 1
+            t.amaf_w[e] += vm
 
 
 @njit(cache=True, nogil=True)
@@ -409,6 +454,8 @@ def compact_into(src, dst, root):
             dst.child_n[d] = src.child_n[e]
             dst.child_w[d] = src.child_w[e]
             dst.child_vl[d] = 0
+            dst.amaf_n[d] = src.amaf_n[e]
+            dst.amaf_w[d] = src.amaf_w[e]
             c = src.child_node[e]
             if c >= 0:
                 dst.child_node[d] = tail
