@@ -19,7 +19,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NewType
 
-from go_engine.coords import MAX_SIZE, MIN_SIZE, CoordinateError, point_to_vertex, vertex_to_point
 from go_engine.players import PlayerOptions, make_player
 
 from .dispatcher import BASE_CONVERTERS, Dispatcher
@@ -36,6 +35,7 @@ Color = NewType("Color", int)    # "b", "black", "w", "white" (any case) -> BLAC
 Vertex = NewType("Vertex", int)  # "D4", "pass" (any case) -> point (n*n for pass)
 
 MAX_KOMI = 1000.0
+MIN_SIZE, MAX_SIZE = 2, 25  # go_engine.coords' limits (tested); importing coords loads NumPy
 STATUSES = ("alive", "dead", "seki")
 
 
@@ -50,6 +50,7 @@ def to_color(token: str, engine: Any = None) -> int:
 
 
 def to_vertex(token: str, engine: "GtpEngine") -> int:
+    from go_engine.coords import CoordinateError, vertex_to_point
     try:
         return vertex_to_point(token, engine.size)
     except CoordinateError:
@@ -206,6 +207,7 @@ class GtpEngine(Dispatcher):
         self.clock.record(color, time.monotonic() - start)
         if point == RESIGN:
             return "resign"
+        from go_engine.coords import point_to_vertex
         if not 0 <= point <= game.n * game.n or not game.is_legal(point, color):
             log.error("player %s chose illegal point %r; passing instead", player.name, point)
             point = game.n * game.n
@@ -221,7 +223,17 @@ class GtpEngine(Dispatcher):
 
     # --- board queries --------------------------------------------------------------------------
     def cmd_showboard(self) -> str:
-        return "\n" + self.game.position.to_ascii()
+        """The board (X black, O white) and a status line in GTP terms (vertices, not points)."""
+        from go_engine.coords import point_to_vertex
+        from go_engine.position import BLACK
+        pos = self.game.position
+        board = pos.to_ascii(coordinates=True).split("\n")[:-1]  # drop its status line
+        caps_b, caps_w = pos.captures
+        last = pos.last_move
+        status = (f"{'black' if pos.to_play == BLACK else 'white'} to play, move {len(self.game.moves) + 1}"
+                  f", komi {self.game.komi:g}, captures B {caps_b} W {caps_w}"
+                  + (f", last {point_to_vertex(last, pos.n)}" if last is not None else ""))
+        return "\n" + "\n".join([*board, status])
 
     def cmd_is_legal(self, color: Color, point: Vertex) -> str:
         """GNU Go extension: 1 if ``color`` may play ``vertex`` now (superko included)."""
@@ -267,6 +279,7 @@ class GtpEngine(Dispatcher):
         return final_status(self.game.position, ownership=self._estimate())
 
     def _vertices(self, points) -> str:
+        from go_engine.coords import point_to_vertex
         return " ".join(point_to_vertex(int(p), self.size) for p in points)
 
     # --- time -----------------------------------------------------------------------------------

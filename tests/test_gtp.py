@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -156,6 +157,19 @@ def test_quit_stops_serving():
 
 # --- setup -------------------------------------------------------------------------------------
 
+def test_size_limits_match_the_engine_and_startup_loads_no_numpy():
+    from go_engine import coords
+    from gtp import engine as gtp_engine
+    assert (gtp_engine.MIN_SIZE, gtp_engine.MAX_SIZE) == (coords.MIN_SIZE, coords.MAX_SIZE)
+    code = ("import sys, go_engine_cli; go_engine_cli.build_parser(); from gtp.cli import serve; "
+            "from tests.gtp_helpers import new_engine; e = new_engine(); e.handle_line('name'); "
+            "print(sorted(m for m in ('numpy', 'numba', 'jax') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         cwd=str(Path(__file__).resolve().parents[1]))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
 def test_boardsize_and_clear_board():
     e = new_engine()
     ok(e, "play b e5")
@@ -304,6 +318,7 @@ def test_showboard_draws_the_position():
     ok(e, "play b a5")
     board = ok(e, "showboard")
     assert "5 X . . . ." in board
+    assert board.split("\n")[-1] == "white to play, move 2, komi 7.5, captures B 0 W 0, last A5"
 
 
 def test_is_legal_and_list_stones_errors():
