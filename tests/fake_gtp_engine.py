@@ -6,7 +6,8 @@ of its own moves; ``--crash-after``, ``--hang-after``, ``--illegal-after``, ``--
 and ``--resign-after K`` make its (K+1)-th ``genmove`` misbehave in that way. ``--dead`` sets
 what ``final_status_list dead`` answers: ``none`` (no dead stones), ``refuse`` (a ``?`` answer)
 or ``white`` (all white stones dead, to force a disagreement). ``--log FILE`` appends every
-command it receives to FILE.
+command it receives to FILE. go_engine (Numba) loads on the first board command only, so
+``name``/``version``/``quit`` answer at once.
 """
 from __future__ import annotations
 
@@ -15,6 +16,83 @@ import os
 import random
 import sys
 import time
+
+
+class FakeEngine:
+    def __init__(self, opts: argparse.Namespace):
+        from go_engine import coords
+        from go_engine.game import Game
+        from go_engine.position import BLACK, WHITE
+
+        self.opts = opts
+        self.coords = coords
+        self.Game = Game
+        self.black_white = (BLACK, WHITE)
+        self.game = Game(19, 7.5)
+        self.rng = random.Random(opts.seed)
+        self.own_moves = 0
+
+    def vertex(self, point: int) -> str:
+        return self.coords.point_to_vertex(point, self.game.n)
+
+    def point(self, vertex: str) -> int:
+        return self.coords.vertex_to_point(vertex, self.game.n)
+
+    def genmove(self, color: int) -> str:
+        opts, game = self.opts, self.game
+        k = self.own_moves
+        self.own_moves += 1
+        if opts.delay:
+            time.sleep(opts.delay)
+        if opts.crash_after is not None and k >= opts.crash_after:
+            os._exit(3)
+        if opts.hang_after is not None and k >= opts.hang_after:
+            while True:
+                time.sleep(60)
+        if opts.illegal_after is not None and k >= opts.illegal_after:
+            stones = [p for c in self.black_white for p in game.position.stones(c)]
+            return self.vertex(stones[0]) if stones else "Z99"
+        if opts.resign_after is not None and k >= opts.resign_after:
+            return "resign"
+        point = game.pass_point
+        if k < opts.moves:
+            legal = [p for p in range(game.n * game.n) if game.is_legal(p, color)]
+            if legal:
+                point = self.rng.choice(legal)
+        game.play(point, color)
+        return self.vertex(point)
+
+    def execute(self, name: str, args: list[str]) -> str:
+        """The answer to one board command; ValueError (IllegalMove, CoordinateError) means '?'."""
+        from go_engine.position import parse_color
+
+        game = self.game
+        if name == "boardsize":
+            self.game = self.Game(int(args[0]), game.komi)
+        elif name == "clear_board":
+            self.game = self.Game(game.n, game.komi)
+        elif name == "komi":
+            game.komi = float(args[0])
+        elif name == "fixed_handicap":
+            return " ".join(self.vertex(p) for p in game.set_fixed_handicap(int(args[0])))
+        elif name == "set_free_handicap":
+            game.set_handicap([self.point(v) for v in args])
+        elif name == "play":
+            game.play(self.point(args[1]), parse_color(args[0]))
+        elif name == "genmove":
+            return self.genmove(parse_color(args[0]))
+        elif name in ("time_settings", "time_left"):
+            pass
+        elif name == "final_status_list":
+            if self.opts.dead == "refuse":
+                raise ValueError("cannot score")
+            if self.opts.dead == "white" and args and args[0] == "dead":
+                return " ".join(self.vertex(p) for p in game.position.stones(self.black_white[1]))
+        elif name == "final_score":
+            return game.result_string()
+        else:
+            raise ValueError("unknown command")
+        return ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,42 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--delay", type=float, default=0.0, help="seconds to sleep in each genmove")
     opts = ap.parse_args(argv)
 
-    from go_engine.coords import CoordinateError, point_to_vertex, vertex_to_point
-    from go_engine.game import Game
-    from go_engine.position import BLACK, WHITE, parse_color
-
-    rng = random.Random(opts.seed)
-    game = Game(19, 7.5)
-    own_moves = 0
     log = open(opts.log, "a", encoding="utf-8") if opts.log else None
+    engine: FakeEngine | None = None
+    instant = {"protocol_version": "2", "name": opts.name, "version": "0.1", "quit": ""}
 
     def reply(cmd_id: str, ok: bool, body: str = "") -> None:
         sys.stdout.write(f"{'=' if ok else '?'}{cmd_id} {body}".rstrip() + "\n\n")
         sys.stdout.flush()
-
-    def genmove(color: int) -> str:
-        nonlocal own_moves
-        k = own_moves
-        own_moves += 1
-        if opts.delay:
-            time.sleep(opts.delay)
-        if opts.crash_after is not None and k >= opts.crash_after:
-            os._exit(3)
-        if opts.hang_after is not None and k >= opts.hang_after:
-            while True:
-                time.sleep(60)
-        if opts.illegal_after is not None and k >= opts.illegal_after:
-            stones = game.position.stones(BLACK) + game.position.stones(WHITE)
-            return point_to_vertex(stones[0], game.n) if stones else "Z99"
-        if opts.resign_after is not None and k >= opts.resign_after:
-            return "resign"
-        point = game.pass_point
-        if k < opts.moves:
-            legal = [p for p in range(game.n * game.n) if game.is_legal(p, color)]
-            if legal:
-                point = rng.choice(legal)
-        game.play(point, color)
-        return point_to_vertex(point, game.n)
 
     for raw in sys.stdin:
         if log:
@@ -83,55 +132,20 @@ def main(argv: list[str] | None = None) -> int:
             reply(cmd_id, False, "no command")
             continue
         name, args = parts[0], parts[1:]
-        try:
-            if name == "genmove" and opts.garbage_after is not None and own_moves >= opts.garbage_after:
-                sys.stdout.write("this is not GTP at all\n\n")
-                sys.stdout.flush()
-                continue
+        if name in instant:
+            reply(cmd_id, True, instant[name])
             if name == "quit":
-                reply(cmd_id, True)
                 return 0
-            if name == "protocol_version":
-                reply(cmd_id, True, "2")
-            elif name == "name":
-                reply(cmd_id, True, opts.name)
-            elif name == "version":
-                reply(cmd_id, True, "0.1")
-            elif name == "boardsize":
-                game = Game(int(args[0]), game.komi)
-                reply(cmd_id, True)
-            elif name == "clear_board":
-                game = Game(game.n, game.komi)
-                reply(cmd_id, True)
-            elif name == "komi":
-                game.komi = float(args[0])
-                reply(cmd_id, True)
-            elif name == "fixed_handicap":
-                points = game.set_fixed_handicap(int(args[0]))
-                reply(cmd_id, True, " ".join(point_to_vertex(p, game.n) for p in points))
-            elif name == "set_free_handicap":
-                game.set_handicap([vertex_to_point(v, game.n) for v in args])
-                reply(cmd_id, True)
-            elif name == "play":
-                game.play(vertex_to_point(args[1], game.n), parse_color(args[0]))
-                reply(cmd_id, True)
-            elif name == "genmove":
-                reply(cmd_id, True, genmove(parse_color(args[0])))
-            elif name in ("time_settings", "time_left"):
-                reply(cmd_id, True)
-            elif name == "final_status_list":
-                if opts.dead == "refuse":
-                    reply(cmd_id, False, "cannot score")
-                elif opts.dead == "white" and args and args[0] == "dead":
-                    reply(cmd_id, True, " ".join(point_to_vertex(p, game.n)
-                                                 for p in game.position.stones(WHITE)))
-                else:
-                    reply(cmd_id, True, "")
-            elif name == "final_score":
-                reply(cmd_id, True, game.result_string())
-            else:
-                reply(cmd_id, False, "unknown command")
-        except (ValueError, IndexError, CoordinateError) as e:
+            continue
+        if engine is None:
+            engine = FakeEngine(opts)
+        if name == "genmove" and opts.garbage_after is not None and engine.own_moves >= opts.garbage_after:
+            sys.stdout.write("this is not GTP at all\n\n")
+            sys.stdout.flush()
+            continue
+        try:
+            reply(cmd_id, True, engine.execute(name, args))
+        except (ValueError, IndexError) as e:
             reply(cmd_id, False, str(e) or "illegal move")
     return 0
 

@@ -48,8 +48,10 @@ def wilson_interval(wins: float, games: int, z: float = Z95) -> tuple[float, flo
     denom = 1.0 + z2 / games
     centre = (p + z2 / (2 * games)) / denom
     half = z * math.sqrt(p * (1.0 - p) / games + z2 / (4 * games * games)) / denom
-    # clamp the rounding noise at the ends (wins == 0 gives exactly 0 in exact arithmetic)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # in exact arithmetic 0 wins give a lower bound of 0 and all wins an upper bound of 1
+    lo = 0.0 if wins == 0 else max(0.0, centre - half)
+    hi = 1.0 if wins == games else min(1.0, centre + half)
+    return lo, hi
 
 
 @dataclass(frozen=True)
