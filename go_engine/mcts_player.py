@@ -16,7 +16,7 @@ Resignation: after ``resign_moves`` consecutive searches whose best win rate is 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from .evaluators import Evaluator, RolloutConfig
 from .game import Game
@@ -128,3 +128,49 @@ def _with_side_to_move(game: Game, color: int) -> Game:
     other.moves = list(game.moves)
     return other
 
+
+
+def player_from_options(seed: int | None = None, seconds: float | None = None, playouts: int | None = None,
+                        threads: int | None = None, extra: dict | None = None) -> MCTSPlayer:
+    """Build an MCTSPlayer from front-end options. ``extra`` may name any ``SearchConfig`` or
+    ``PlayerConfig`` field as text (``rave_equiv=0``, ``c_puct=1.5``, ``resign=false``);
+    an unknown key or a bad value raises ValueError naming it."""
+    search_fields = {f.name: f.type for f in fields(SearchConfig)}
+    player_fields = {f.name: f.type for f in fields(PlayerConfig)}
+    search_kw: dict = {}
+    player_kw: dict = {}
+    for key, text in (extra or {}).items():
+        if key in ("weights",):
+            continue  # a network option, meaningless to this player
+        if key in search_fields:
+            search_kw[key] = _parse_field(key, text, search_fields[key])
+        elif key in player_fields:
+            player_kw[key] = _parse_field(key, text, player_fields[key])
+        else:
+            raise ValueError(f"unknown mcts option {key!r}; choose from "
+                             f"{', '.join(sorted(search_fields) + sorted(player_fields))}")
+    if seed is not None:
+        search_kw["seed"] = seed
+    if threads is not None:
+        search_kw["threads"] = threads
+    if playouts is not None:
+        player_kw["playouts"] = playouts
+    if seconds:
+        player_kw["default_seconds"] = seconds
+    return MCTSPlayer(SearchConfig(**search_kw), PlayerConfig(**player_kw))
+
+
+def _parse_field(key: str, text: str, type_name) -> object:
+    kind = str(type_name)
+    try:
+        if kind.startswith("bool"):
+            if text.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                raise ValueError(text)
+            return text.lower() in ("1", "true", "yes", "on")
+        if kind.startswith("int"):
+            return None if text.lower() == "none" and "None" in kind else int(text)
+        if kind.startswith("float"):
+            return float(text)
+        return text
+    except ValueError:
+        raise ValueError(f"bad value {text!r} for mcts option {key!r} ({kind})") from None

@@ -37,14 +37,11 @@ def _make_random(options: PlayerOptions) -> "Player":
 
 
 def _make_mcts(options: PlayerOptions) -> "Player":
-    """PUCT search with heuristic priors and random playouts (``go_engine.mcts_player``)."""
-    from .mcts_player import MCTSPlayer, PlayerConfig
-    from .search import SearchConfig
-    search = SearchConfig(seed=options.seed or 0,
-                          **({"threads": options.threads} if options.threads is not None else {}))
-    config = PlayerConfig(playouts=options.playouts,
-                          **({"default_seconds": options.seconds} if options.seconds else {}))
-    return MCTSPlayer(search, config)
+    """PUCT search with heuristic priors and random playouts (``go_engine.mcts_player``);
+    extra may set any SearchConfig/PlayerConfig field (e.g. ``resign=false``, ``rave_equiv=0``)."""
+    from .mcts_player import player_from_options
+    return player_from_options(seed=options.seed, seconds=options.seconds, playouts=options.playouts,
+                               threads=options.threads, extra=dict(options.extra))
 
 
 def _make_policy(options: PlayerOptions) -> "Player":

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def add_gtp_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=19, help="initial board size (2-25)")
     parser.add_argument("--komi", type=float, default=7.5, help="initial komi")
-    parser.add_argument("--player", default="random", choices=player_names(),
+    parser.add_argument("--player", default="mcts", choices=player_names(),
                         help="who chooses the moves")
     parser.add_argument("--seed", type=int, default=None, help="random seed of the player")
     parser.add_argument("--time", type=float, default=None,
@@ -30,6 +30,11 @@ def add_gtp_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--playouts", type=int, default=None,
                         help="fixed simulations per move for search players")
     parser.add_argument("--threads", type=int, default=None, help="search threads")
+    parser.add_argument("--player-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="a setting for the chosen player (repeatable), e.g. resign=false")
+    parser.add_argument("--no-resign", action="store_true", help="search players never resign")
+    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                        help="a player setting, e.g. mcts: rave_equiv=0, c_puct=1.5, resign_threshold=0.05")
     parser.add_argument("--weights", default=None,
                         help="network weight file for network players (policy: default data/policy_<size>.npz)")
     parser.add_argument("--ownership-playouts", type=int, default=256,
@@ -45,9 +50,16 @@ def config_from_args(args: argparse.Namespace) -> EngineConfig:
         raise SystemExit(f"--komi must be a number with |komi| <= {MAX_KOMI:g}")
     if args.ownership_playouts < 1:
         raise SystemExit("--ownership-playouts must be at least 1")
+    extra = {"weights": args.weights} if getattr(args, "weights", None) else {}
+    for item in getattr(args, "option", []):
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"--option wants KEY=VALUE, got {item!r}")
+        extra[key.strip()] = value.strip()
+    if getattr(args, "no_resign", False):
+        extra["resign"] = "false"
     options = PlayerOptions(seed=args.seed, seconds=args.time, playouts=args.playouts,
-                            threads=args.threads,
-                            extra={"weights": args.weights} if getattr(args, "weights", None) else {})
+                            threads=args.threads, extra=extra)
     return EngineConfig(size=args.size, komi=args.komi, player=args.player,
                         player_options=options, ownership_playouts=args.ownership_playouts,
                         seed=args.seed or 0)

@@ -21,7 +21,7 @@ async function send(controller, who, name, args = []) {
 
 async function main() {
   const ourColor = (process.env.OUR_COLOR || 'B').toUpperCase()
-  const ours = ourEngine(['--seed', process.env.SEED || '7'])
+  const ours = ourEngine(['--player', 'random', '--seed', process.env.SEED || '7'])
   const gnugo = new Controller(gnugoPath(), ['--mode', 'gtp', '--level', '0', '--chinese-rules'])
   let raw = ''
   let sent = 0

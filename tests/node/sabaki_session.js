@@ -41,7 +41,7 @@ const MALFORMED = [
 async function main() {
   const random = rng(parseInt(process.env.SEED || '2024', 10))
   const pick = list => list[Math.floor(random() * list.length)]
-  const engine = ourEngine(['--seed', '5', '--ownership-playouts', '32'])
+  const engine = ourEngine(['--player', 'random', '--seed', '5', '--ownership-playouts', '32'])
   let raw = ''
   let sent = 0
   engine.on('command-sent', () => (sent += 1))
