@@ -30,8 +30,6 @@ def add_gtp_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--playouts", type=int, default=None,
                         help="fixed simulations per move for search players")
     parser.add_argument("--threads", type=int, default=None, help="search threads")
-    parser.add_argument("--player-option", action="append", default=[], metavar="KEY=VALUE",
-                        help="a setting for the chosen player (repeatable), e.g. resign=false")
     parser.add_argument("--no-resign", action="store_true", help="search players never resign")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="a player setting, e.g. mcts: rave_equiv=0, c_puct=1.5, resign_threshold=0.05")

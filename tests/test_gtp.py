@@ -525,7 +525,7 @@ def test_transcript():
 def test_subprocess_session_over_pipes():
     """The real console entry point: stdout carries only GTP, the process exits on quit."""
     commands = b"1 protocol_version\n2 boardsize 9\n3 genmove b\n\xff\xfe\n4 showboard\n5 quit\n"
-    proc = subprocess.run([sys.executable, "-m", "go_engine_cli", "gtp", "--seed", "3"],
+    proc = subprocess.run([sys.executable, "-m", "go_engine_cli", "gtp", "--player", "random", "--seed", "3"],
                           input=commands, capture_output=True, timeout=120)
     assert proc.returncode == 0
     text = proc.stdout.decode()
