@@ -3,6 +3,7 @@ parameters, eval gives sane numbers, and the PolicyPlayer plays legal, sensible 
 JAX is imported inside the tests only, so other test modules never pay for it."""
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import numpy as np
@@ -12,9 +13,10 @@ from tests.sgf_fixtures import tiny_archive, random_game
 from training.data_build import build_shards
 from training.sl_config import SLConfig
 
-pytest.importorskip("jax")
-pytest.importorskip("flax")
-pytest.importorskip("optax")
+# find_spec, not importorskip: collecting this file must not import JAX for the whole session
+pytestmark = pytest.mark.skipif(
+    any(importlib.util.find_spec(m) is None for m in ("jax", "flax", "optax", "matplotlib")),
+    reason="training extras not installed (pip install -e .[train])")
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +117,17 @@ def test_policy_player_plays_legal_sensible_moves(shards):
         game.play(p, BLACK)
         game.play(81, WHITE)
     assert PolicyPlayer(weights).genmove(game, BLACK, TimeBudget()) == 81
+
+
+def test_policy_player_in_the_registry(shards):
+    from go_engine.game import Game
+    from go_engine.player import TimeBudget
+    from go_engine.players import PlayerOptions, make_player
+    root, _ = shards
+    weights = root / "learn" / "policy.npz"
+    if not weights.is_file():
+        pytest.skip("needs the weights of test_tiny_net_learns")
+    player = make_player("policy", PlayerOptions(extra={"weights": str(weights)}))
+    game = Game(9, 7.0)
+    point = player.genmove(game, game.to_play, TimeBudget())
+    assert 0 <= point < 81 and game.is_legal(point)
