@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +37,7 @@ Color = NewType("Color", int)    # "b", "black", "w", "white" (any case) -> BLAC
 Vertex = NewType("Vertex", int)  # "D4", "pass" (any case) -> point (n*n for pass)
 
 MAX_KOMI = 1000.0
+MAX_SGF_BYTES = 32 * 1024 * 1024  # loadsgf refuses bigger files (and devices, pipes, folders)
 MIN_SIZE, MAX_SIZE = 2, 25  # go_engine.coords' limits (tested); importing coords loads NumPy
 STATUSES = ("alive", "dead", "seki")
 
@@ -55,6 +58,18 @@ def to_vertex(token: str, engine: "GtpEngine") -> int:
         return vertex_to_point(token, engine.size)
     except CoordinateError:
         raise GtpError(f"invalid vertex {token!r}") from None
+
+
+def _read_small_file(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_SGF_BYTES (``loadsgf /dev/zero`` must not
+    hang or eat memory); OSError otherwise."""
+    with open(path, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        if info.st_size > MAX_SGF_BYTES:
+            raise OSError(f"{path} is larger than {MAX_SGF_BYTES} bytes")
+        return f.read(MAX_SGF_BYTES + 1)
 
 
 @dataclass(frozen=True)
@@ -316,7 +331,7 @@ class GtpEngine(Dispatcher):
         if move_number < 0:
             raise GtpError("syntax error: move number must be positive")
         try:
-            data = Path(filename).read_bytes()
+            data = _read_small_file(Path(filename))
             record = load_sgf(data, source=filename)
         except (OSError, SGFError, ValueError) as e:
             raise GtpError(f"cannot load file: {e}") from None

@@ -14,7 +14,7 @@ from go_engine.position import BLACK, WHITE, Position
 from gtp.cli import read_line, serve
 from gtp.protocol import MAX_LINE_BYTES, parse_command, preprocess
 
-from .conftest import needs_gnugo
+from .conftest import GnuGo, needs_gnugo
 from .gtp_helpers import ask, fails, new_engine, ok, parse_response
 
 
@@ -451,6 +451,7 @@ def test_loadsgf_errors_keep_the_game(tmp_path):
     garbage.write_bytes(b"\xff\x00 not sgf at all")
     assert fails(e, f"loadsgf {garbage}").startswith("cannot load file")
     assert fails(e, f"loadsgf {tmp_path}").startswith("cannot load file")  # a directory
+    assert "not a regular file" in fails(e, "loadsgf /dev/zero")  # must not read forever
     assert fails(e, "loadsgf").startswith("syntax error")
     assert fails(e, f"printsgf {tmp_path / 'no' / 'such' / 'dir.sgf'}").startswith("cannot write file")
     assert ok(e, "list_stones b") == "E5"
@@ -564,10 +565,10 @@ def test_list_stones_and_is_legal_match_gnugo(gnugo):
 
 
 @needs_gnugo
-@pytest.mark.slow
-def test_final_status_and_score_agree_with_gnugo_after_a_game(gnugo):
-    """Random player (black) against GNU Go (white) to two passes; dead stones and the score
-    after removing them agree with GNU Go's judgement."""
+def test_final_status_and_score_agree_with_gnugo_after_a_game():
+    """Random player (black) against GNU Go (white, level 1) to two passes; dead stones and the
+    score after removing them agree with GNU Go's judgement."""
+    gnugo = GnuGo("--chinese-rules", "--level", "1")
     e = new_engine(seed=7, ownership_playouts=256)
     for cmd in ["boardsize 9", "clear_board", "komi 7.5"]:
         gnugo.ask(cmd)
@@ -582,7 +583,11 @@ def test_final_status_and_score_agree_with_gnugo_after_a_game(gnugo):
         color = "w" if color == "b" else "b"
         if passes == 2:
             break
-    ours = set(ok(e, "final_status_list dead").split())
-    theirs = set(gnugo.ask("final_status_list dead").split())
-    assert ours == theirs
-    assert ok(e, "final_score") == gnugo.ask("final_score")
+    try:
+        ours = set(ok(e, "final_status_list dead").split())
+        theirs = set(gnugo.ask("final_status_list dead").split())
+        assert len(e.game.moves) > 40 and e.game.is_over
+        assert ours == theirs
+        assert ok(e, "final_score") == gnugo.ask("final_score")
+    finally:
+        gnugo.close()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +29,7 @@ COMMANDS = ["protocol_version", "name", "version", "known_command", "list_comman
             "final_status_list", "time_settings", "time_left", "kgs-time_settings",
             "fixed_handicap", "place_free_handicap", "set_free_handicap", "reg_genmove",
             "kgs-genmove_cleanup", "is_legal", "list_stones", "gogui-analyze_commands",
-            "ownership", "printsgf", "frobnicate", ""]
+            "ownership", "loadsgf", "frobnicate", ""]
 COLORS = ["b", "w", "black", "WHITE", "x", ""]
 WORDS = ["alive", "dead", "seki", "none", "absolute", "byoyomi", "canadian", "pass", "resign",
          "nan", "inf", "-1", "0", "1e400", "\u00e9", "#", "\t", "\x00", "\x7f"]
@@ -49,6 +51,7 @@ VALID_LINE = st.one_of(
     st.builds(lambda n: f"boardsize {n}", st.sampled_from([2, 3, 5, 7, 9])),
     st.builds(lambda c, v: f"is_legal {c} {v}", st.sampled_from(["b", "w"]), vertices()),
     st.builds(lambda k: f"fixed_handicap {k}", st.integers(1, 10)),
+    st.just("printsgf"),  # never with a file name: the fuzzer must not write files
 )
 
 
@@ -91,6 +94,15 @@ def feed(engine, raw: bytes) -> None:
     reply = parse_response(text)
     assert reply.id == expected_id(raw)
     check_engine(engine)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _in_a_scratch_folder(tmp_path_factory):
+    """Run in an empty folder: whatever a fuzzed command names, it is relative to nothing real."""
+    old = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("gtp_fuzz"))
+    yield
+    os.chdir(old)
 
 
 @FUZZ
