@@ -81,4 +81,4 @@ class RolloutConfig:
 
     kind: str = "random"
     max_moves: int | None = None       # None: ``playout.default_max_moves(n)``
-    weights: tuple[float, ...] = ()    # pattern-policy weights for kernels that need them
+    weights_path: str | None = None    # pattern-policy weight file (None: the default for the size)

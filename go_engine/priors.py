@@ -18,10 +18,26 @@ in ``expansion_priors``.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
 from . import board_kernels as bk
+
+
+class PolicyArrays(NamedTuple):
+    """Arrays of a pattern policy that priors and playout kernels may read (empty when the
+    chosen kinds need none): ``weights`` float32[K] log-linear weights, ``ew`` their exp,
+    ``pos_class`` int64[A] position class of each padded cell."""
+
+    weights: np.ndarray
+    ew: np.ndarray
+    pos_class: np.ndarray
+
+
+def no_policy() -> PolicyArrays:
+    return PolicyArrays(np.zeros(0, np.float32), np.zeros(0, np.float32), np.zeros(0, np.int64))
 
 PRIOR_UNIFORM = 0
 PRIOR_HEURISTIC = 1
@@ -143,9 +159,10 @@ def heuristic_weight(color, links, info, loc, c, marks):
 
 
 @njit(cache=True, nogil=True)
-def expansion_priors(color, links, info, locs, count, prior_kind, out):
+def expansion_priors(color, links, info, locs, count, prior_kind, pol, out):
     """out[0:count] = weights of the moves locs[0:count], out[count] = weight of the pass
-    (unnormalised; the caller normalises)."""
+    (unnormalised; the caller normalises). ``pol`` is the search's ``PolicyArrays`` (pattern
+    weights for a pattern prior kind; empty otherwise)."""
     if prior_kind == PRIOR_HEURISTIC:
         c = info[bk.I_TO_PLAY]
         marks = np.zeros(color.shape[0], np.int8)

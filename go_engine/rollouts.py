@@ -7,7 +7,7 @@ of threads or their scheduling: a seeded search is reproducible. Selection and b
 serial and cheap next to the playouts.
 
 Playout kernels are chosen by a code: ``PLAYOUT_RANDOM`` (``playout.random_playout``). The
-pattern policy adds a code and a branch in ``run_playout`` (its weights arrive in ``weights``).
+pattern policy adds a code and a branch in ``run_playout`` (its arrays arrive in ``pol``).
 """
 from __future__ import annotations
 
@@ -51,9 +51,25 @@ def random_playout_recorded(color, links, info, zob, state, max_moves, first_ply
 
 
 @njit(cache=True, nogil=True)
-def run_playout(kind, color, links, info, zob, state, max_moves, weights, record, first_ply, ply0):
-    """Play the position out in place with the chosen policy; returns moves played.
-    With ``record``, first_ply is filled for RAVE."""
+def first_ply_from_age(color, links, info, first_ply, root_ply, ply0):
+    """After a playout that kept no record: note every stone placed during it (``AGE`` is
+    the absolute ply of placement) as played first at AGE - root_ply, where still unset.
+    Points captured and left empty are missed: an approximation of AMAF."""
+    for loc in range(color.shape[0]):
+        col = color[loc]
+        if (col == bk.BLACK or col == bk.WHITE) and first_ply[loc] < 0:
+            rel = links[bk.AGE, loc] - root_ply
+            if rel >= ply0:
+                first_ply[loc] = rel
+
+
+@njit(cache=True, nogil=True)
+def run_playout(kind, color, links, info, zob, state, max_moves, pol, record, first_ply, ply0):
+    """Play the position out in place with the chosen policy (``pol``: its arrays); returns
+    moves played. With ``record``, first_ply is filled for RAVE.
+
+    A kernel that cannot record its moves (e.g. the pattern policy's) is followed by
+    ``first_ply_from_age``, which reads the placement ply of the final stones instead."""
     if record:
         return random_playout_recorded(color, links, info, zob, state, max_moves, first_ply, ply0)
     return random_playout(color, links, info, zob, state, max_moves)
@@ -79,30 +95,30 @@ def score_leaf(color, n, komi, owner, own_row):
 
 @njit(cache=True, nogil=True)
 def evaluate_slot(b, wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
-                  playout_kind, weights, owner, own, out_z, record, first_ply, path_len):
+                  playout_kind, pol, owner, own, out_z, record, first_ply, path_len):
     kind = leaf_kind[b]
     if kind == LEAF_COLLISION:
         out_z[b] = 0.0
         return
     if kind != LEAF_TERMINAL:
-        run_playout(playout_kind, wcolor[b], wlinks[b], winfo[b], zob, rng[b], max_moves, weights,
+        run_playout(playout_kind, wcolor[b], wlinks[b], winfo[b], zob, rng[b], max_moves, pol,
                     record, first_ply[b], path_len[b])
     out_z[b] = score_leaf(wcolor[b], winfo[b, bk.I_N], komi, owner[b], own[b])
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def rollout_leaves(wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
-                   playout_kind, weights, owner, own, out_z, count, record, first_ply, path_len):
+                   playout_kind, pol, owner, own, out_z, count, record, first_ply, path_len):
     """Playouts from the leaves 0..count-1 (terminal leaves are only scored), in parallel."""
     for b in prange(count):
         evaluate_slot(b, wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
-                      playout_kind, weights, owner, own, out_z, record, first_ply, path_len)
+                      playout_kind, pol, owner, own, out_z, record, first_ply, path_len)
 
 
 @njit(cache=True, nogil=True, parallel=True)
 def run_native(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
                wcolor, wlinks, winfo, path_edge, path_node, path_hash, path_len, nodes_len,
-               leaf_kind, locs, scores, rng, max_moves, komi, playout_kind, weights,
+               leaf_kind, locs, scores, rng, max_moves, komi, playout_kind, pol,
                owner, own, out_z, num_batches, batch, first_ply):
     """``num_batches`` complete batches of ``batch`` leaves with native priors and playout
     values (the rollout-only search). Returns the number of simulations backed up."""
@@ -112,9 +128,9 @@ def run_native(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, z
     for _ in range(num_batches):
         done += select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
                               wcolor, wlinks, winfo, path_edge, path_node, path_hash, path_len,
-                              nodes_len, leaf_kind, batch, no_priors, locs, scores, first_ply)
+                              nodes_len, leaf_kind, batch, no_priors, locs, scores, first_ply, pol)
         for b in prange(batch):
             evaluate_slot(b, wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
-                          playout_kind, weights, owner, own, out_z, rave, first_ply, path_len)
+                          playout_kind, pol, owner, own, out_z, rave, first_ply, path_len)
         backup(t, path_edge, path_node, path_len, nodes_len, leaf_kind, out_z, batch, rave, first_ply)
     return done

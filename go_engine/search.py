@@ -33,6 +33,7 @@ from .evaluators import Evaluator, RolloutConfig, make_evaluator
 from .game import Game, Move
 from .playout import default_max_moves
 from .position import ZOBRIST, Position
+from .priors import PolicyArrays, no_policy
 from .rollouts import PLAYOUT_NAMES, rollout_leaves, run_native
 
 
@@ -78,6 +79,12 @@ class SearchResult:
     children: list[ChildStats] = field(default_factory=list)   # by visits, descending
     pv: list[int] = field(default_factory=list)
     stopped_early: bool = False
+
+
+def policy_arrays(rollout: RolloutConfig, evaluator: Evaluator, n: int) -> PolicyArrays:
+    """The pattern-policy arrays the chosen playout kernel and prior kind need (none yet:
+    the pattern kernel plugs in here by loading ``rollout_policy`` weights for size n)."""
+    return no_policy()
 
 
 class MCTS:
@@ -127,7 +134,7 @@ class MCTS:
                                  self.config.rave_equiv])
         self.first_ply = np.full((b, a), -1, np.int32)
         self.max_playout_moves = self.rollout.max_moves or default_max_moves(n)
-        self.weights = np.asarray(self.rollout.weights, np.float32)
+        self.pol = policy_arrays(self.rollout, self.evaluator, n)
 
     def reset(self, game: Game) -> None:
         """Drop the tree; the root becomes the game's current position."""
@@ -252,7 +259,7 @@ class MCTS:
                           hist, nhist, ZOBRIST, self.wcolor, self.wlinks, self.winfo, self.path_edge,
                           self.path_node, self.path_hash, self.path_len, self.nodes_len,
                           self.leaf_kind, self.locs, self.scores, self.rng, self.max_playout_moves,
-                          float(game.komi), PLAYOUT_NAMES[self.rollout.kind], self.weights,
+                          float(game.komi), PLAYOUT_NAMES[self.rollout.kind], self.pol,
                           self.owner, self.own, self.out_z, batches, size, self.first_ply)
         self.total_rollouts += batches * size
         return int(done)
@@ -266,7 +273,8 @@ class MCTS:
         live = tr.select_leaves(t, self.fparams, self._iparams(1), rcolor, rlinks, rinfo, rhash, hist,
                                 nhist, ZOBRIST, self.wcolor, self.wlinks, self.winfo, self.path_edge,
                                 self.path_node, self.path_hash, self.path_len, self.nodes_len,
-                                self.leaf_kind, size, no_priors, self.locs, self.scores, self.first_ply)
+                                self.leaf_kind, size, no_priors, self.locs, self.scores, self.first_ply,
+                                self.pol)
         kinds = self.leaf_kind[:size]
         pending = np.flatnonzero(kinds == tr.LEAF_PENDING)
         v_black = np.zeros(size, np.float64)
@@ -281,7 +289,8 @@ class MCTS:
                 depth = int(self.path_len[i])
                 h = self.path_hash[i, depth - 1] if depth > 0 else rhash
                 tr.expand_node(t, node, self.wcolor[i], self.wlinks[i], self.winfo[i], ZOBRIST, np.uint64(h),
-                               hist, nhist, self.path_hash[i], depth, 0, priors[j], self.locs, self.scores)
+                               hist, nhist, self.path_hash[i], depth, 0, self.pol, priors[j], self.locs,
+                               self.scores)
                 sign = 1.0 if self.winfo[i, bk.I_TO_PLAY] == bk.BLACK else -1.0
                 v_black[i] = sign * float(values[j])
                 has_value[i] = True
@@ -291,7 +300,7 @@ class MCTS:
         if need_rollout or np.any(kinds == tr.LEAF_TERMINAL):
             rollout_leaves(self.wcolor, self.wlinks, self.winfo, self.leaf_kind, self.rng, ZOBRIST,
                            self.max_playout_moves, float(game.komi), PLAYOUT_NAMES[self.rollout.kind],
-                           self.weights, self.owner, self.own, self.out_z, size, rave, self.first_ply,
+                           self.pol, self.owner, self.own, self.out_z, size, rave, self.first_ply,
                            self.path_len)
             self.total_rollouts += size
         z = self.out_z[:size]

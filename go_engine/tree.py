@@ -170,7 +170,7 @@ def candidate_moves(color, links, info, zob, h, hist, nhist, path_hash, depth, o
 
 @njit(cache=True, nogil=True)
 def expand_node(t, v, color, links, info, zob, h, hist, nhist, path_hash, depth,
-                prior_kind, ext_priors, locs, scores):
+                prior_kind, pol, ext_priors, locs, scores):
     """Create v's children from the leaf position (legal moves + pass), with priors from the
     native prior kind or, when ext_priors is non-empty, from that float32[n*n+1] row (an
     evaluator's output, renormalised over the legal moves). Returns False when the edge pool
@@ -188,7 +188,7 @@ def expand_node(t, v, color, links, info, zob, h, hist, nhist, path_hash, depth,
             scores[k] = max(ext_priors[(loc // w - 1) * n + (loc % w - 1)], 0.0)
         scores[count] = max(ext_priors[n * n], 0.0)
     else:
-        expansion_priors(color, links, info, locs, count, prior_kind, scores)
+        expansion_priors(color, links, info, locs, count, prior_kind, pol, scores)
     total = 0.0
     for k in range(count + 1):
         total += scores[k]
@@ -244,7 +244,7 @@ def select_child(t, v, c_puct, fpu_reduction, vloss, rave_equiv):
 @njit(cache=True, nogil=True)
 def select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
                   wcolor, wlinks, winfo, path_edge, path_node, path_hash, path_len, nodes_len,
-                  leaf_kind, count, ext_priors_none, locs, scores, first_ply):
+                  leaf_kind, count, ext_priors_none, locs, scores, first_ply, pol):
     """Descend from the root ``count`` times, adding virtual loss, so the batch spreads over
     distinct leaves; replay each path on the leaf's work arrays (row b of w*).
 
@@ -293,7 +293,7 @@ def select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist
                     kind = LEAF_PENDING
                 else:
                     expand_node(t, v, color, links, info, zob, h, hist, nhist, path_hash[b], depth,
-                                prior_kind, ext_priors_none, locs, scores)
+                                prior_kind, pol, ext_priors_none, locs, scores)
                     kind = LEAF_ROLLOUT
                 break
             if depth >= max_depth:
