@@ -7,7 +7,7 @@ import pytest
 
 from go_engine.ownership import estimate_ownership, final_status, score_without_dead
 from go_engine.players import PlayerOptions, make_player, player_names
-from go_engine.position import BLACK, WHITE, Position
+from go_engine.position import Position
 from go_engine_cli import build_parser
 from gtp.cli import config_from_args
 

@@ -13,8 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from .conftest import gnugo_path, skip_or_fail
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
