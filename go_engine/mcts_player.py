@@ -16,6 +16,7 @@ Resignation: after ``resign_moves`` consecutive searches whose best win rate is 
 from __future__ import annotations
 
 import copy
+import time
 from dataclasses import dataclass, fields
 
 from .evaluators import Evaluator, RolloutConfig
@@ -47,6 +48,7 @@ class MCTSPlayer:
         self.cleanup = False
         self.last_result: SearchResult | None = None
         self._low_moves = 0
+        self._warm_sizes: set[int] = set()
 
     def new_game(self, game: Game) -> None:
         self.mcts.forget()
@@ -62,7 +64,11 @@ class MCTSPlayer:
             self.cleanup = False
 
     def genmove(self, game: Game, color: int, budget: TimeBudget) -> int:
+        start = time.perf_counter()
         n = game.n
+        if n not in self._warm_sizes:  # the first move of a process pays for loading the kernels
+            self.mcts.warm_up(n)
+            self._warm_sizes.add(n)
         pass_point = n * n
         if color != game.to_play:
             game = _with_side_to_move(game, color)
@@ -71,6 +77,8 @@ class MCTSPlayer:
         opponent_passed = bool(game.moves) and game.moves[-1].point == pass_point
         if opponent_passed and not self.cleanup and self._wins_as_it_stands(game, color):
             return pass_point
+        if budget.seconds is not None:  # what the warm-up and the checks above used is gone
+            budget = TimeBudget(max(0.05, budget.seconds - (time.perf_counter() - start)))
         result = self._search(game, budget)
         self.last_result = result
         if self._should_resign(result):

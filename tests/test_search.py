@@ -253,7 +253,7 @@ LAST_DAME = """
 ], ids=["save-group-in-atari", "capture-to-win-semeai", "last-dame-wins-by-half"])
 def test_search_finds_the_obvious_move(text, komi, answer, wins):
     game = game_from_ascii(text, BLACK, komi)
-    mcts = MCTS(SearchConfig(threads=2, max_tree_mb=64, seed=1))
+    mcts = MCTS(SearchConfig(threads=2, max_tree_mb=64, seed=1, rave_equiv=0.0, c_puct=1.0))
     result = mcts.search(game, simulations=4000)
     assert point_to_vertex(result.move, game.n) == answer, [(point_to_vertex(c.point, game.n), c.visits)
                                                              for c in result.children[:5]]
