@@ -237,7 +237,7 @@ def ray_selfplay(weights: str, games: int, run_dir: str | Path, workers: int = 2
     pool = SelfPlayPool(run_dir, workers, n=n, komi=komi, seed=seed)
     bar = tqdm(total=games, desc=f"selfplay x{workers} (ray)", unit="game", disable=not progress)
     t0 = time.perf_counter()
-    t_first = None
+    finished: list[dict] = []
     try:
         while True:
             stop = seconds is not None and time.perf_counter() - t0 > seconds
@@ -249,16 +249,17 @@ def ray_selfplay(weights: str, games: int, run_dir: str | Path, workers: int = 2
                 g += g % 2
                 pool.submit(wid, g)
                 remaining -= g
+            if on_result is not None:  # after the resubmission: every worker is busy now
+                for res in finished:
+                    on_result(pool, res)
             if not pool.pending:
                 break
-            for res in pool.collect(timeout=0.5):
-                t_first = t_first or time.perf_counter()
+            finished = pool.collect(timeout=0.5)
+            for res in finished:
                 bar.update(res["games"])
                 el = time.perf_counter() - t0
                 bar.set_postfix(games_s=f"{pool.stats.games / el:.2f}", moves_s=f"{pool.stats.moves / el:.0f}",
                                 lost=pool.stats.games_lost)
-                if on_result is not None:
-                    on_result(pool, res)
     finally:
         bar.close()
         pool.shutdown()
