@@ -18,6 +18,19 @@ import sys
 import time
 
 
+def misbehave(opts: argparse.Namespace, k: int) -> None:
+    """Delay, crash or hang in the (k+1)-th genmove, as the options ask."""
+    if opts.delay:
+        time.sleep(opts.delay)
+    if opts.crash_after is not None and k >= opts.crash_after:
+        sys.stderr.write("fake engine: crashing on purpose\n")
+        sys.stderr.flush()
+        os._exit(3)
+    if opts.hang_after is not None and k >= opts.hang_after:
+        while True:
+            time.sleep(60)
+
+
 class FakeEngine:
     def __init__(self, opts: argparse.Namespace):
         from go_engine import coords
@@ -42,13 +55,7 @@ class FakeEngine:
         opts, game = self.opts, self.game
         k = self.own_moves
         self.own_moves += 1
-        if opts.delay:
-            time.sleep(opts.delay)
-        if opts.crash_after is not None and k >= opts.crash_after:
-            os._exit(3)
-        if opts.hang_after is not None and k >= opts.hang_after:
-            while True:
-                time.sleep(60)
+        misbehave(opts, k)
         if opts.illegal_after is not None and k >= opts.illegal_after:
             stones = [p for c in self.black_white for p in game.position.stones(c)]
             return self.vertex(stones[0]) if stones else "Z99"
@@ -108,10 +115,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dead", choices=["none", "refuse", "white"], default="none")
     ap.add_argument("--log", default=None)
     ap.add_argument("--delay", type=float, default=0.0, help="seconds to sleep in each genmove")
+    ap.add_argument("--no-board", action="store_true",
+                    help="never load go_engine: accept every move, always pass (fast to start)")
     opts = ap.parse_args(argv)
 
     log = open(opts.log, "a", encoding="utf-8") if opts.log else None
     engine: FakeEngine | None = None
+    genmoves = 0
     instant = {"protocol_version": "2", "name": opts.name, "version": "0.1", "quit": ""}
 
     def reply(cmd_id: str, ok: bool, body: str = "") -> None:
@@ -136,6 +146,12 @@ def main(argv: list[str] | None = None) -> int:
             reply(cmd_id, True, instant[name])
             if name == "quit":
                 return 0
+            continue
+        if opts.no_board:  # answers without a board: passes (after any failure it is asked for)
+            if name == "genmove":
+                misbehave(opts, genmoves)
+                genmoves += 1
+            reply(cmd_id, True, "pass" if name == "genmove" else "")
             continue
         if engine is None:
             engine = FakeEngine(opts)

@@ -6,6 +6,7 @@ Failure cases use ``tests/fake_gtp_engine.py`` on small boards so they run in se
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -145,17 +146,19 @@ def _only(records: list[dict]) -> dict:
 
 
 def test_crashing_engine_loses(tmp_path):
-    rec = _only(play_match(tmp_path, fake("--crash-after", "2"), fake("--seed", "1")))
+    rec = _only(play_match(tmp_path, fake("--crash-after", "2"), fake("--no-board")))
     assert rec["engine_color"] == "black"
     assert (rec["reason"], rec["winner"], rec["engine_result"], rec["result"]) == ("crash", "white", "loss", "W+F")
     assert "exit code 3" in rec["detail"] and rec["detail"].startswith("black")
+    assert "stderr: fake engine: crashing on purpose" in rec["detail"]
+    assert (tmp_path / "logs" / "game_0000_black.stderr").exists()
     assert rec["moves"] == 4  # two moves each before black's third genmove
     assert len(replay(tmp_path, rec).moves) == 4
 
 
 def test_hanging_engine_loses_on_time(tmp_path):
     log = tmp_path / "white.log"
-    rec = _only(play_match(tmp_path, fake(), fake("--hang-after", "1", "--log", str(log)),
+    rec = _only(play_match(tmp_path, fake("--no-board"), fake("--hang-after", "1", "--log", str(log)),
                            move_time=1, grace=0.5))
     assert (rec["reason"], rec["winner"], rec["engine_result"], rec["result"]) == ("timeout", "black", "win", "B+T")
     assert rec["moves"] == 3
@@ -164,20 +167,20 @@ def test_hanging_engine_loses_on_time(tmp_path):
 
 
 def test_illegal_move_loses(tmp_path):
-    rec = _only(play_match(tmp_path, fake("--illegal-after", "2"), fake()))
+    rec = _only(play_match(tmp_path, fake("--illegal-after", "2"), fake("--no-board")))
     assert (rec["reason"], rec["winner"], rec["result"]) == ("illegal move", "white", "W+F")
     assert "occupied" in rec["detail"]
     assert rec["moves"] == 4  # the illegal move is not recorded
 
 
 def test_garbage_output_loses(tmp_path):
-    rec = _only(play_match(tmp_path, fake(), fake("--garbage-after", "1")))
+    rec = _only(play_match(tmp_path, fake("--no-board"), fake("--garbage-after", "1")))
     assert (rec["reason"], rec["winner"], rec["engine_result"]) == ("protocol error", "black", "win")
     assert "not start with" in rec["detail"]
 
 
 def test_resignation(tmp_path):
-    rec = _only(play_match(tmp_path, fake("--resign-after", "3"), fake()))
+    rec = _only(play_match(tmp_path, fake("--resign-after", "3"), fake("--no-board")))
     assert (rec["reason"], rec["winner"], rec["result"], rec["scored_by"]) == ("resign", "white", "W+R", None)
 
 
@@ -190,7 +193,7 @@ def test_missing_engine_stops_the_match_before_any_game(tmp_path):
 # --- scoring -------------------------------------------------------------------------------------
 
 def test_agreed_score_is_area_count_with_komi(tmp_path):
-    rec = _only(play_match(tmp_path, fake("--moves", "8"), fake("--moves", "8", "--seed", "3"), komi=0.5))
+    rec = _only(play_match(tmp_path, fake("--moves", "8"), fake("--no-board"), komi=0.5))
     assert (rec["reason"], rec["scored_by"], rec["dead"]) == ("score", "engines", [])
     game = replay(tmp_path, rec)
     assert game.is_over and len(game.moves) == rec["moves"]
@@ -207,13 +210,13 @@ def test_disputed_score_goes_to_the_referee(tmp_path):
 
 
 def test_no_referee_falls_back_to_counting_the_board(tmp_path):
-    rec = _only(play_match(tmp_path, fake("--dead", "refuse"), fake(), referee="/nonexistent/referee"))
+    rec = _only(play_match(tmp_path, fake("--dead", "refuse"), fake("--no-board"), referee="/nonexistent/referee"))
     assert rec["scored_by"] == "tromp-taylor"
     assert "could not list" in rec["detail"] and "referee failed" in rec["detail"]
 
 
 def test_move_cap_ends_and_scores_the_game(tmp_path):
-    rec = _only(play_match(tmp_path, fake("--moves", "40"), fake("--moves", "40"), max_moves=6))
+    rec = _only(play_match(tmp_path, fake("--moves", "40"), fake("--no-board"), max_moves=6))
     assert (rec["reason"], rec["moves"], rec["scored_by"]) == ("max-moves", 6, "engines")
 
 
@@ -222,8 +225,9 @@ def test_handicap_and_main_time(tmp_path):
     rec = _only(play_match(tmp_path, fake("--log", str(log)), fake(), size=9, handicap=2, komi=0.5,
                            main_time=30, move_time=2))
     assert "fixed_handicap 2" in log.read_text()
-    assert "time_settings 30 2 1" in log.read_text() and "time_left black 29 0" in log.read_text() \
-        or "time_left black 30 0" in log.read_text()
+    sent = log.read_text()
+    assert "time_settings 30 2 1" in sent
+    assert re.search(r"^\d+ time_left black (30|29) 0$", sent, re.M)  # main time, before black's first move
     root = sgfmill_sgf.Sgf_game.from_bytes((tmp_path / rec["sgf"]).read_bytes()).get_root()
     assert root.get("HA") == 2 and len(root.get("AB")) == 2
     game = replay(tmp_path, rec)
@@ -233,21 +237,21 @@ def test_handicap_and_main_time(tmp_path):
 # --- the runner ----------------------------------------------------------------------------------
 
 def test_parallel_games_resume_and_settings_check(tmp_path):
-    first = play_match(tmp_path, fake(), fake("--seed", "5"), games=2, parallel=2)
+    first = play_match(tmp_path, fake(), fake("--no-board"), games=2, parallel=2)
     assert [r["index"] for r in first] == [0, 1]
     assert [r["engine_color"] for r in first] == ["black", "white"]
-    assert first[1]["black"] == fake("--seed", "5")
+    assert first[1]["black"] == fake("--no-board")
     assert json.loads((tmp_path / "match.json").read_text())["config"]["games"] == 2
 
     # rerun with more games: the finished ones are kept as they are, only game 2 is played
-    again = play_match(tmp_path, fake(), fake("--seed", "5"), games=3)
+    again = play_match(tmp_path, fake(), fake("--no-board"), games=3)
     assert [r["index"] for r in again] == [0, 1, 2]
     assert again[:2] == first
     assert [r["index"] for r in read_results(tmp_path / "results.jsonl")] == [0, 1, 2]
 
     with pytest.raises(MatchError, match="komi"):
-        play_match(tmp_path, fake(), fake("--seed", "5"), games=3, komi=6.5)
-    forced = play_match(tmp_path, fake(), fake("--seed", "5"), games=3, komi=6.5, force=True)
+        play_match(tmp_path, fake(), fake("--no-board"), games=3, komi=6.5)
+    forced = play_match(tmp_path, fake(), fake("--no-board"), games=3, komi=6.5, force=True)
     assert forced == again  # nothing left to play
     assert json.loads((tmp_path / "match.json").read_text())["config"]["komi"] == 6.5
 
@@ -280,7 +284,7 @@ def test_summary_and_table_from_records():
 
 def test_cli_prints_the_table(tmp_path, capsys):
     from go_engine_cli import main
-    code = main(["match", "--engine", fake("--resign-after", "1"), "--opponent", fake(), "--games", "1",
+    code = main(["match", "--engine", fake("--resign-after", "1"), "--opponent", fake("--no-board"), "--games", "1",
                  "--size", "5", "--out", str(tmp_path), "--referee", "", "--quiet"])
     out = capsys.readouterr().out
     assert code == 0

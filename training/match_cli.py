@@ -12,19 +12,27 @@ def default_referee() -> str | None:
 
 
 def add_match_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--engine", required=True, help='GTP command line of the engine under test, e.g. "go-engine gtp"')
+    p.add_argument("--engine", required=True,
+                   help='GTP command line of the engine under test, e.g. "go-engine gtp"')
     p.add_argument("--opponent", required=True,
-                   help='GTP command line of the opponent, e.g. "/usr/games/gnugo --mode gtp --level 10 --chinese-rules"')
-    p.add_argument("--games", type=int, required=True, help="number of games (colours alternate; engine is Black in even games)")
+                   help='GTP command line of the opponent, e.g. "gnugo --mode gtp --level 10 --chinese-rules"')
+    p.add_argument("--games", type=int, required=True,
+                   help="number of games (colours alternate; the engine is Black in even games)")
     p.add_argument("--size", type=int, default=19, help="board size")
     p.add_argument("--komi", type=float, default=7.5)
-    p.add_argument("--handicap", type=int, default=0, help="fixed handicap stones for Black (sent as fixed_handicap)")
-    p.add_argument("--out", required=True, help="output folder: match.json, results.jsonl, one SGF per game")
-    p.add_argument("--parallel", type=int, default=1, help="games played at once (each with its own engine processes)")
+    p.add_argument("--handicap", type=int, default=0,
+                   help="fixed handicap stones for Black (sent as fixed_handicap)")
+    p.add_argument("--out", required=True,
+                   help="output folder: match.json, results.jsonl, one SGF per game; rerun to resume")
+    p.add_argument("--parallel", type=int, default=1,
+                   help="games played at once (each with its own engine processes)")
     p.add_argument("--move-time", type=int, default=None,
-                   help="byo-yomi seconds per move (time_settings MAIN SEC 1); an engine slower than this plus --grace loses")
-    p.add_argument("--main-time", type=int, default=None, help="main time in seconds per side (time_settings / time_left)")
-    p.add_argument("--grace", type=float, default=5.0, help="seconds past the time limit before an engine counts as hung")
+                   help="byo-yomi seconds per move (time_settings MAIN SEC 1); "
+                        "an engine slower than this plus --grace loses")
+    p.add_argument("--main-time", type=int, default=None,
+                   help="main time in seconds per side (time_settings, time_left before each genmove)")
+    p.add_argument("--grace", type=float, default=5.0,
+                   help="seconds past the time limit before an engine counts as hung")
     p.add_argument("--hang-timeout", type=float, default=600.0,
                    help="seconds a genmove may take when no time control is set")
     p.add_argument("--command-timeout", type=float, default=120.0,
@@ -32,7 +40,8 @@ def add_match_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--referee", default=default_referee(),
                    help='GTP engine whose final_score settles dead-stone disputes (default: "gnugo --mode gtp '
                         '--chinese-rules" when installed; "" for none: the board is then counted as it stands)')
-    p.add_argument("--max-moves", type=int, default=None, help="move cap (default 3*size*size); capped games are scored")
+    p.add_argument("--max-moves", type=int, default=None,
+                   help="move cap (default 3*size*size); capped games are scored as they stand")
     p.add_argument("--force", action="store_true", help="resume in --out even though the saved settings differ")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
