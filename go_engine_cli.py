@@ -35,6 +35,19 @@ def _cmd_bench(args: argparse.Namespace) -> int:
                 print(f"{n}x{n}: {speeds}" + (f"  parallel efficiency {eff:.0%}" if eff is not None else "")
                       + f"  (cores used {cores})")
         return 0
+    if args.what == "rollout":
+        from go_engine.bench import bench_rollout
+        merged = {}
+        for n in (int(s) for s in args.sizes.split(",")):
+            result = bench_rollout(n, seconds=args.seconds, weights=args.weights)
+            merged.update({f"{k}_{n}x{n}": v for k, v in result.items() if k != "board_size"})
+            if not args.json:
+                print(f"{n}x{n} rollout policy: {result['rollouts_per_s']:>8,.0f} rollouts/s "
+                      f"{result['moves_per_s']:>11,.0f} moves/s (wall); {result['rollouts_per_cpu_s']:,.0f} "
+                      f"rollouts/s per CPU second; {result['moves_per_rollout']:.0f} moves per rollout, 1 thread")
+        if args.json:
+            print(json.dumps(merged))
+        return 0
     if args.what == "net":
         from training.cli import cmd_bench_net
         return cmd_bench_net(args)
@@ -51,14 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     bench = sub.add_parser("bench", help="measure the speed of the engine's hot loops")
-    bench.add_argument("what", choices=["board", "search", "net"],
+    bench.add_argument("what", choices=["board", "search", "net", "rollout"],
                        help="board: uniform random playouts; search: MCTS simulations/s by threads; "
-                            "net: policy-net inference and training")
+                            "net: policy-net inference and training; rollout: rollout-policy playouts")
     bench.add_argument("--threads", default="1,2", help="search: comma-separated thread counts")
     bench.add_argument("--sizes", default="9,19", help="comma-separated board sizes")
     bench.add_argument("--seconds", type=float, default=3.0, help="measuring time per size")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
-    bench.add_argument("--weights", default=None, help="net: weight file (default: data/policy_<n>.npz)")
+    bench.add_argument("--weights", default=None, help="net/rollout: weight file (default: data/policy_<n>.npz, data/rollout_<n>.npz)")
     bench.add_argument("--board-size", type=int, default=19, help="net: board size of the default weights")
     bench.add_argument("--batches", default="1,8,64", help="net: comma-separated inference batch sizes")
     bench.set_defaults(func=_cmd_bench)

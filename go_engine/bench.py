@@ -62,3 +62,29 @@ def bench_search(sizes: tuple[int, ...] = (9, 19), threads: tuple[int, ...] = (1
             results[f"speedup_{n}x{n}_{top}t"] = round(speedup, 3)
             results[f"efficiency_{n}x{n}_{top}t"] = round(speedup / top, 3)
     return results
+
+
+def bench_rollout(n: int = 19, seconds: float = 3.0, komi: float = 7.5, weights: str | None = None) -> dict:
+    """Rollout-policy playouts from the empty board, one thread: rollouts/s and moves/s by
+    wall clock and by process CPU time (the fair figure on a shared, loaded machine)."""
+    from .rollout_policy import load_rollout_weights, policy_playout_batch
+    rw = load_rollout_weights(weights, n=n)
+    pos = Position(n)
+    max_moves = default_max_moves(n)
+    policy_playout_batch(pos.color, pos.links, pos.info, ZOBRIST, rw.ew, rw.pos_class, 1, 5, max_moves, komi)
+    count, moves, wall, cpu, seed, wins = 0, 0, 0.0, 0.0, 2, 0
+    chunk = 100 if n > 9 else 500
+    while wall < seconds:
+        t0, c0 = time.perf_counter(), time.process_time()
+        b, m = policy_playout_batch(pos.color, pos.links, pos.info, ZOBRIST, rw.ew, rw.pos_class,
+                                    seed, chunk, max_moves, komi)
+        wall += time.perf_counter() - t0
+        cpu += time.process_time() - c0
+        count += chunk
+        moves += m
+        wins += b
+        seed += 1
+    return {"board_size": n, "rollouts": count, "rollouts_per_s": round(count / wall, 1),
+            "moves_per_s": round(moves / wall, 1), "rollouts_per_cpu_s": round(count / max(cpu, 1e-9), 1),
+            "moves_per_cpu_s": round(moves / max(cpu, 1e-9), 1), "moves_per_rollout": round(moves / count, 1),
+            "black_win_rate": round(wins / count, 3), "threads": 1}

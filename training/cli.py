@@ -34,9 +34,14 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     sl = sub.add_parser("sl", help="supervised policy training on expert moves (AlphaGo's SL policy)")
     add_config_arguments(sl)
     sl.add_argument("--quiet", action="store_true", help="no progress bar")
+    from .rollout_cli import add_rollout_train_arguments
+    add_rollout_train_arguments(sub)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.train_command == "rollout":
+        from .rollout_cli import cmd_train_rollout
+        return cmd_train_rollout(args)
     from .sl import train
     from .sl_config import config_from_args
     cfg = config_from_args(args)
@@ -58,9 +63,14 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     pol.add_argument("--max-games", type=int, default=None)
     pol.add_argument("--max-positions", type=int, default=None, help="a fixed random sample of positions")
     pol.add_argument("--json", action="store_true", help="print one JSON object")
+    from .rollout_cli import add_rollout_eval_arguments
+    add_rollout_eval_arguments(sub)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.eval_command == "rollout":
+        from .rollout_cli import cmd_eval_rollout
+        return cmd_eval_rollout(args)
     from .eval_policy import evaluate_policy
     result = evaluate_policy(args.weights, sgf=args.sgf, shards=args.shards, split=args.split,
                              max_games=args.max_games, max_positions=args.max_positions, progress=not args.json)

@@ -1,0 +1,660 @@
+"""AlphaGo's fast rollout policy: a linear softmax over local pattern features, in Numba.
+
+Features and the flat weight layout are in ``patterns``. This module has
+
+- ``position_features``: every feature of every legal move of one position, from scratch
+  (training, evaluation, tree priors, the greedy player; also the reference the
+  incremental kernel is tested against);
+- ``policy_playout``: a rollout in place (like ``playout.random_playout``) that samples
+  each move from the softmax. The cached features (3x3 pattern, tactics, position) are
+  kept per point as exp(score) for both colours and recomputed only for points whose
+  surroundings changed (see ``play_and_update``): typically the 3x3 around the new stone
+  and the liberties of the chains it touched.
+  The features of the previous two moves (distance, diamond response) touch at most
+  2 * 24 points and are applied at sampling time. Own eyes are never filled; simple ko.
+- ``policy_priors`` / ``rollout_priors``: move probabilities for tree priors;
+- ``RolloutWeights`` and ``load_rollout_weights`` (npz, default ``data/rollout_{n}.npz``);
+- ``RolloutPolicyPlayer``: plays the most probable move.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numba import njit
+
+from . import board_kernels as bk
+from . import patterns as pt
+from .game import Game
+from .player import TimeBudget
+from .playout import xorshift_next
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+# columns of the feature matrix: absolute indices into the flat weight array, -1 = absent
+F_W3, F_TAC, F_POS, F_DIST1, F_DIST2, F_RESP = 0, 1, 2, 3, 4, 5
+NFEAT = 6
+
+# diamond offset (dr, dc) -> index 0..11, stored at (dr + 2) * 5 + (dc + 2); -1 elsewhere
+DIAMOND_INDEX = np.full(25, -1, dtype=np.int64)
+for _k, (_dr, _dc) in enumerate(pt.DIAMOND):
+    DIAMOND_INDEX[(_dr + 2) * 5 + (_dc + 2)] = _k
+
+
+# --- features of one position, from scratch --------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def position_features(color, links, info, pos_class, c, skip_eyes, locs, feats):
+    """Fill locs[k] and feats[k, :] for every legal move of c (simple ko, no superko; own
+    eyes left out when ``skip_eyes``); returns the number of moves. feats holds absolute
+    indices into the weight array, -1 for a feature that does not apply."""
+    n = info[bk.I_N]
+    w = n + 2
+    ko = info[bk.I_KO] if info[bk.I_KO_COLOR] == c else bk.NO_LOC
+    last = info[bk.I_LAST]
+    last2 = info[bk.I_LAST2]
+    dkey = np.int64(0)
+    if last > 0:
+        dkey = pt.diamond_key(color, links, w, last, c)
+    lcache = np.empty((3, w * w), np.int64)
+    lstamp = np.zeros(w * w, np.int64)
+    count = 0
+    for r in range(1, n + 1):
+        for col in range(1, n + 1):
+            loc = r * w + col
+            if color[loc] != bk.EMPTY or loc == ko:
+                continue
+            tac = pt.tactics_index(color, links, w, loc, c, lcache, lstamp, 1)
+            if tac < 0:
+                continue
+            if skip_eyes and bk.is_eye(color, w, loc, c):
+                continue
+            kb, kw = pt.pattern3_keys(color, links, w, loc)
+            key = kb if c == bk.BLACK else kw
+            locs[count] = loc
+            feats[count, F_W3] = pt.OFF_W3 + pt.hash_index(key, pt.N3_BITS)
+            feats[count, F_TAC] = pt.OFF_TAC + tac
+            feats[count, F_POS] = pt.OFF_POS + pos_class[loc]
+            feats[count, F_DIST1] = -1
+            feats[count, F_DIST2] = -1
+            feats[count, F_RESP] = -1
+            if last > 0:
+                dr = r - last // w
+                dc = col - last % w
+                if abs(dr) <= pt.NEAR_R and abs(dc) <= pt.NEAR_R:
+                    feats[count, F_DIST1] = pt.OFF_DIST1 + pt.dist_class(dr, dc)
+                    if abs(dr) + abs(dc) <= 2:
+                        k = DIAMOND_INDEX[(dr + 2) * 5 + dc + 2]
+                        feats[count, F_RESP] = pt.OFF_RESP + pt.response_index(dkey, k)
+            if last2 > 0:
+                dr = r - last2 // w
+                dc = col - last2 % w
+                if abs(dr) <= pt.NEAR_R and abs(dc) <= pt.NEAR_R:
+                    feats[count, F_DIST2] = pt.OFF_DIST2 + pt.dist_class(dr, dc)
+            count += 1
+    return count
+
+
+@njit(cache=True, nogil=True)
+def feature_scores(weights, feats, count, out):
+    """out[k] = sum of the weights of move k's features; returns the maximum."""
+    best = -1e30
+    for k in range(count):
+        s = 0.0
+        for f in range(NFEAT):
+            i = feats[k, f]
+            if i >= 0:
+                s += weights[i]
+        out[k] = s
+        if s > best:
+            best = s
+    return best
+
+
+@njit(cache=True, nogil=True)
+def policy_priors(color, links, info, weights, pos_class, locs, count, out):
+    """Tree priors: out[k] = softmax probability of c = to_play playing locs[k] among
+    locs[0:count] (moves not legal get 0); out[count] (the pass) gets 0. Own eyes included."""
+    n = info[bk.I_N]
+    c = info[bk.I_TO_PLAY]
+    all_locs = np.empty(n * n, np.int64)
+    feats = np.empty((n * n, NFEAT), np.int64)
+    scores = np.empty(n * n, np.float64)
+    m = position_features(color, links, info, pos_class, c, False, all_locs, feats)
+    best = feature_scores(weights, feats, m, scores)
+    prob = np.zeros(color.shape[0], np.float64)
+    total = 0.0
+    for k in range(m):
+        e = math.exp(scores[k] - best)
+        prob[all_locs[k]] = e
+        total += e
+    for k in range(count):
+        loc = locs[k]
+        out[k] = prob[loc] / total if (loc > 0 and total > 0.0) else 0.0
+    out[count] = 0.0
+
+
+# --- the incremental rollout kernel ------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def _refresh_point(color, links, w, loc, ew, pos_class, ecache, lcache, lstamp, sid):
+    """Recompute exp(cached score) of both colours at loc (0 if occupied, suicide, own eye).
+
+    ``ew`` = exp(weights). One read of the neighbours serves both colours' pattern keys and
+    the common tactical case; ``patterns.tactics_index`` runs only near weak chains."""
+    if color[loc] != bk.EMPTY:
+        ecache[0, loc] = 0.0
+        ecache[1, loc] = 0.0
+        return
+    kb = np.int64(0)
+    kw = np.int64(0)
+    ne = 0
+    slow = False
+    big_b = False
+    big_w = False
+    atari_b = False  # black's move here ataris a white chain
+    atari_w = False
+    n_b = 0  # black stones or walls around (eye candidates)
+    n_w = 0
+    for d in (-w, -1, 1, w):
+        x = loc + d
+        col = color[x]
+        libs = links[bk.LIBS, links[bk.HEAD, x]]  # 0 on empty and wall cells
+        s = pt.STATE_OF[col * 4 + min(libs, 3)]
+        is_b = col == bk.BLACK
+        is_w = col == bk.WHITE
+        ne += col == bk.EMPTY
+        slow |= libs == 1
+        n_b += is_b | (col == bk.WALL)
+        n_w += is_w | (col == bk.WALL)
+        atari_w |= is_b & (libs == 2)
+        atari_b |= is_w & (libs == 2)
+        big_b |= is_b & (libs >= 4)
+        big_w |= is_w & (libs >= 4)
+        kb = kb * 8 + s
+        kw = kw * 8 + pt.SWAP[s]
+    for d in (-w - 1, -w + 1, w - 1, w + 1):
+        s = pt.diag_state_black(color, links, loc + d)
+        kb = kb * 8 + s
+        kw = kw * 8 + pt.SWAP[s]
+    base = ew[pt.OFF_POS + pos_class[loc]]
+    # black
+    if not slow and (ne >= 3 or big_b):
+        tac = np.int64(atari_b) * 3 + 2
+    else:
+        tac = pt.tactics_index(color, links, w, loc, bk.BLACK, lcache, lstamp, sid)
+    if tac < 0 or (n_b == 4 and bk.is_eye(color, w, loc, bk.BLACK)):
+        ecache[0, loc] = 0.0
+    else:
+        ecache[0, loc] = base * ew[pt.OFF_W3 + pt.hash_index(kb, pt.N3_BITS)] * ew[pt.OFF_TAC + tac]
+    # white
+    if not slow and (ne >= 3 or big_w):
+        tac = np.int64(atari_w) * 3 + 2
+    else:
+        tac = pt.tactics_index(color, links, w, loc, bk.WHITE, lcache, lstamp, sid)
+    if tac < 0 or (n_w == 4 and bk.is_eye(color, w, loc, bk.WHITE)):
+        ecache[1, loc] = 0.0
+    else:
+        ecache[1, loc] = base * ew[pt.OFF_W3 + pt.hash_index(kw, pt.N3_BITS)] * ew[pt.OFF_TAC + tac]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _mark(dirty, dlist, nd, x):
+    if dirty[x] == 0:
+        dirty[x] = 1
+        dlist[nd] = x
+        nd += 1
+    return nd
+
+
+@njit(cache=True, nogil=True)
+def _mark3(dirty, dlist, nd, w, x):
+    for d in (-w - 1, -w, -w + 1, -1, 0, 1, w - 1, w, w + 1):
+        nd = _mark(dirty, dlist, nd, x + d)
+    return nd
+
+
+@njit(cache=True, nogil=True)
+def _mark_chain(links, dirty, dlist, nd, w, hd):
+    s = hd
+    while True:
+        nd = _mark3(dirty, dlist, nd, w, s)
+        s = links[bk.NEXT, s]
+        if s == hd:
+            break
+    return nd
+
+
+@njit(cache=True, nogil=True)
+def _rebuild_rows(ecache, rows, n, w):
+    for r in range(1, n + 1):
+        s0 = 0.0
+        s1 = 0.0
+        for col in range(1, n + 1):
+            s0 += ecache[0, r * w + col]
+            s1 += ecache[1, r * w + col]
+        rows[0, r] = s0
+        rows[1, r] = s1
+
+
+@njit(cache=True, nogil=True)
+def _mark_libs(color, links, dirty, dlist, nd, w, hd):
+    s = hd
+    while True:
+        for e in (s - 1, s + 1, s - w, s + w):
+            if color[e] == bk.EMPTY:
+                nd = _mark(dirty, dlist, nd, e)
+        s = links[bk.NEXT, s]
+        if s == hd:
+            break
+    return nd
+
+
+@njit(cache=True, nogil=True)
+def play_and_update(color, links, info, zob, loc, c, ew, pos_class, ecache, rows,
+                    dirty, dlist, stamp, capbuf, lcache, lstamp, move_id):
+    """Place c at legal ``loc`` and refresh the cached scores of every point whose cached
+    features may have changed. ``stamp`` (int64[A]) marks chains seen in this move.
+
+    A point's cached features read its 3x3 cells, the liberty counts (1/2/3+) and, for
+    chains of 3 or fewer, the liberty sets and sizes of its orthogonal neighbour chains,
+    and whether its diagonal neighbours are in atari. So beyond the 3x3 around the new
+    stone and around captured stones, a touched chain (merged, lost or gained liberties)
+    dirties its liberties when it has or had 3 or fewer, and its whole 3x3 surroundings
+    when it enters or leaves atari."""
+    n = info[bk.I_N]
+    w = n + 2
+    opp = 3 - c
+    own_min_libs = 1 << 30
+    ncap = 0
+    for nb in (loc - 1, loc + 1, loc - w, loc + w):
+        col = color[nb]
+        if col == c:
+            libs = links[bk.LIBS, links[bk.HEAD, nb]]
+            if libs < own_min_libs:
+                own_min_libs = libs
+        elif col == opp:
+            hd = links[bk.HEAD, nb]
+            if links[bk.LIBS, hd] == 1 and stamp[hd] != move_id:
+                stamp[hd] = move_id
+                s = hd
+                while True:
+                    capbuf[ncap] = s
+                    ncap += 1
+                    s = links[bk.NEXT, s]
+                    if s == hd:
+                        break
+    bk.place_stone(color, links, info, zob, np.uint64(0), loc, c)
+    nd = 0
+    nd = _mark3(dirty, dlist, nd, w, loc)
+    hd = links[bk.HEAD, loc]
+    stamp[hd] = move_id
+    new_libs = links[bk.LIBS, hd]
+    if own_min_libs == 1 or new_libs == 1:
+        nd = _mark_chain(links, dirty, dlist, nd, w, hd)
+    elif new_libs <= 3 or own_min_libs <= 3:
+        nd = _mark_libs(color, links, dirty, dlist, nd, w, hd)
+    for nb in (loc - 1, loc + 1, loc - w, loc + w):
+        if color[nb] == opp:
+            h2 = links[bk.HEAD, nb]
+            if stamp[h2] != move_id:
+                stamp[h2] = move_id
+                libs = links[bk.LIBS, h2]
+                if libs == 1:
+                    nd = _mark_chain(links, dirty, dlist, nd, w, h2)
+                elif libs <= 3:
+                    nd = _mark_libs(color, links, dirty, dlist, nd, w, h2)
+    for i in range(ncap):
+        s = capbuf[i]
+        nd = _mark3(dirty, dlist, nd, w, s)
+        for nb in (s - 1, s + 1, s - w, s + w):
+            if color[nb] == c:
+                h2 = links[bk.HEAD, nb]
+                if stamp[h2] != move_id:
+                    stamp[h2] = move_id
+                    nd = _mark_chain(links, dirty, dlist, nd, w, h2)
+    for i in range(nd):
+        x = dlist[i]
+        dirty[x] = 0
+        if color[x] != bk.WALL:
+            _refresh_point(color, links, w, x, ew, pos_class, ecache, lcache, lstamp, move_id)
+    # rows touched: recompute their sums from scratch (no drift)
+    for i in range(nd):
+        r = dlist[i] // w
+        if 1 <= r <= n and dirty[r * w] == 0:
+            dirty[r * w] = 1  # the row's left wall cell doubles as the row flag
+            s0 = 0.0
+            s1 = 0.0
+            for col in range(1, n + 1):
+                s0 += ecache[0, r * w + col]
+                s1 += ecache[1, r * w + col]
+            rows[0, r] = s0
+            rows[1, r] = s1
+    for i in range(nd):
+        dirty[(dlist[i] // w) * w] = 0
+    return nd
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _uniform(state):
+    return np.float64(xorshift_next(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True, nogil=True)
+def sample_move(color, links, info, ew, ecache, rows, state, sidx, sloc, sval):
+    """Draw a move for c = to_play from the softmax, or PASS_LOC when none is left.
+
+    The cached exp-scores give the distribution of the local features; the (at most 48)
+    points near the previous two moves are reweighted by their distance and response
+    features, the ko point is removed. ``sidx`` (int64[A], all -1) maps a loc to its slot."""
+    n = info[bk.I_N]
+    w = n + 2
+    c = info[bk.I_TO_PLAY]
+    ci = c - 1
+    last = info[bk.I_LAST]
+    last2 = info[bk.I_LAST2]
+    ns = 0
+    R = pt.NEAR_R
+    if last > 0:
+        dkey = pt.diamond_key(color, links, w, last, c)
+        rl = last // w
+        cl = last % w
+        for dr in range(-R, R + 1):
+            r = rl + dr
+            if r < 1 or r > n:
+                continue
+            for dc in range(-R, R + 1):
+                cc = cl + dc
+                if cc < 1 or cc > n or (dr == 0 and dc == 0):
+                    continue
+                x = r * w + cc
+                e = ecache[ci, x]
+                if e == 0.0:
+                    continue
+                f = np.float64(ew[pt.OFF_DIST1 + pt.dist_class(dr, dc)])
+                if abs(dr) + abs(dc) <= 2:
+                    k = DIAMOND_INDEX[(dr + 2) * 5 + dc + 2]
+                    f *= ew[pt.OFF_RESP + pt.response_index(dkey, k)]
+                sidx[x] = ns
+                sloc[ns] = x
+                sval[ns] = f
+                ns += 1
+    if last2 > 0:
+        rl = last2 // w
+        cl = last2 % w
+        for dr in range(-R, R + 1):
+            r = rl + dr
+            if r < 1 or r > n:
+                continue
+            for dc in range(-R, R + 1):
+                cc = cl + dc
+                if cc < 1 or cc > n or (dr == 0 and dc == 0):
+                    continue
+                x = r * w + cc
+                if ecache[ci, x] == 0.0:
+                    continue
+                f = np.float64(ew[pt.OFF_DIST2 + pt.dist_class(dr, dc)])
+                j = sidx[x]
+                if j >= 0:
+                    sval[j] *= f
+                else:
+                    sidx[x] = ns
+                    sloc[ns] = x
+                    sval[ns] = f
+                    ns += 1
+    ko = info[bk.I_KO]
+    if ko != bk.NO_LOC and info[bk.I_KO_COLOR] == c and ecache[ci, ko] > 0.0:
+        j = sidx[ko]
+        if j >= 0:
+            sval[j] = 0.0
+        else:
+            sidx[ko] = ns
+            sloc[ns] = ko
+            sval[ns] = 0.0
+            ns += 1
+    total = 0.0
+    for r in range(1, n + 1):
+        total += rows[ci, r]
+    s_static = 0.0
+    s_dyn = 0.0
+    for j in range(ns):
+        e = ecache[ci, sloc[j]]
+        s_static += e
+        sval[j] *= e
+        s_dyn += sval[j]
+    rest = total - s_static
+    if rest < 1e-9 * total:
+        rest = 0.0
+    z = rest + s_dyn
+    move = bk.PASS_LOC
+    if z > 0.0:
+        u = _uniform(state) * z
+        if u < s_dyn or rest == 0.0:
+            acc = 0.0
+            for j in range(ns):
+                acc += sval[j]
+                if sval[j] > 0.0:
+                    move = sloc[j]
+                if acc > u:
+                    break
+        else:
+            # draw from the cached distribution, rejecting the reweighted points
+            for _ in range(64):
+                v = _uniform(state) * total
+                r = 1
+                while r < n and v >= rows[ci, r]:
+                    v -= rows[ci, r]
+                    r += 1
+                x = r * w + 1
+                end = r * w + n
+                while x < end and (v >= ecache[ci, x] or ecache[ci, x] == 0.0):
+                    v -= ecache[ci, x]
+                    x += 1
+                if ecache[ci, x] > 0.0 and sidx[x] < 0:
+                    move = x
+                    break
+            if move == bk.PASS_LOC:  # float dust: fall back on the reweighted points
+                acc = 0.0
+                u = _uniform(state) * s_dyn
+                for j in range(ns):
+                    acc += sval[j]
+                    if sval[j] > 0.0:
+                        move = sloc[j]
+                    if acc > u:
+                        break
+    for j in range(ns):
+        sidx[sloc[j]] = -1
+    return move
+
+
+@njit(cache=True, nogil=True)
+def policy_playout(color, links, info, zob, ew, pos_class, state, max_moves):
+    """Play the position out in place with moves sampled from the rollout policy; return
+    the number of moves played (passes included). Stops at two passes or ``max_moves``.
+    ``ew``: exp of the flat weight array (``RolloutWeights.ew``); ``pos_class``:
+    ``patterns.make_pos_class(n)``; ``state``: uint64[1] xorshift state."""
+    n = info[bk.I_N]
+    w = n + 2
+    cells = w * w
+    ecache = np.zeros((2, cells), np.float64)
+    rows = np.zeros((2, w), np.float64)
+    dirty = np.zeros(cells, np.uint8)
+    dlist = np.empty(cells * 9 + 16, np.int64)
+    stamp = np.zeros(cells, np.int64)
+    capbuf = np.empty(cells, np.int64)
+    sidx = np.full(cells, -1, np.int64)
+    sloc = np.empty(64, np.int64)
+    sval = np.empty(64, np.float64)
+    lcache = np.empty((3, cells), np.int64)
+    lstamp = np.full(cells, -1, np.int64)
+    for r in range(1, n + 1):
+        for col in range(1, n + 1):
+            _refresh_point(color, links, w, r * w + col, ew, pos_class, ecache, lcache, lstamp, 0)
+    _rebuild_rows(ecache, rows, n, w)
+    moves = 0
+    while moves < max_moves and info[bk.I_PASSES] < 2:
+        c = info[bk.I_TO_PLAY]
+        loc = sample_move(color, links, info, ew, ecache, rows, state, sidx, sloc, sval)
+        if loc == bk.PASS_LOC:
+            bk.play_pass(info, c)
+        else:
+            play_and_update(color, links, info, zob, loc, c, ew, pos_class, ecache, rows,
+                            dirty, dlist, stamp, capbuf, lcache, lstamp, moves + 1)
+        moves += 1
+    return moves
+
+
+@njit(cache=True, nogil=True)
+def policy_playout_batch(color, links, info, zob, ew, pos_class, seed, count, max_moves, komi):
+    """``count`` policy rollouts from one position; returns (black wins, total moves)."""
+    state = np.empty(1, dtype=np.uint64)
+    state[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
+    wcolor = np.empty_like(color)
+    wlinks = np.empty_like(links)
+    winfo = np.empty_like(info)
+    n = info[bk.I_N]
+    wins = 0
+    total = 0
+    for _ in range(count):
+        wcolor[:] = color
+        wlinks[:, :] = links
+        winfo[:] = info
+        total += policy_playout(wcolor, wlinks, winfo, zob, ew, pos_class, state, max_moves)
+        b, wh = bk.area_counts(wcolor, n)
+        if b - wh - komi > 0:
+            wins += 1
+    return wins, total
+
+
+@njit(cache=True, nogil=True)
+def cached_scores(color, links, info, ew, pos_class, ecache):
+    """Fill ecache (float64[2, A]) from scratch, as ``policy_playout`` starts (tests compare
+    it with the incrementally maintained cache)."""
+    n = info[bk.I_N]
+    w = n + 2
+    ecache[:, :] = 0.0
+    lcache = np.empty((3, w * w), np.int64)
+    lstamp = np.full(w * w, -1, np.int64)
+    for r in range(1, n + 1):
+        for col in range(1, n + 1):
+            _refresh_point(color, links, w, r * w + col, ew, pos_class, ecache, lcache, lstamp, 0)
+
+
+# --- weights ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RolloutWeights:
+    """Weights of one board size: the flat float32 array of ``patterns`` plus metadata."""
+
+    n: int
+    weights: np.ndarray
+    pos_class: np.ndarray = field(repr=False)
+    meta: dict = field(default_factory=dict)
+    ew: np.ndarray = field(init=False, repr=False)  # exp(weights), what the rollout kernel reads
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ew", np.exp(self.weights).astype(np.float32))
+
+    @classmethod
+    def zeros(cls, n: int) -> "RolloutWeights":
+        return cls(n, np.zeros(pt.N_WEIGHTS, np.float32), pt.make_pos_class(n), {})
+
+
+def default_weights_path(n: int) -> Path:
+    return DATA_DIR / f"rollout_{n}.npz"
+
+
+def load_rollout_weights(path: str | os.PathLike | None = None, n: int | None = None) -> RolloutWeights:
+    """Load weights from an npz file (``path``, or ``data/rollout_{n}.npz``)."""
+    if path is None:
+        if n is None:
+            raise ValueError("give a weight file or a board size")
+        path = default_weights_path(n)
+        if not path.exists():
+            raise FileNotFoundError(
+                f"no rollout-policy weights for {n}x{n} ({path} is missing); train them with "
+                f"`go-engine train rollout --sgf ARCHIVES --out {path}`")
+    with np.load(path, allow_pickle=False) as z:
+        for key in ("weights", "board_size", "features_version"):
+            if key not in z:
+                raise ValueError(f"{path}: not a rollout-policy weight file (no {key!r})")
+        weights = np.ascontiguousarray(z["weights"], dtype=np.float32)
+        size = int(z["board_size"])
+        version = int(z["features_version"])
+        meta = {k: z[k].item() if z[k].ndim == 0 else z[k].tolist() for k in z.files
+                if k not in ("weights",)}
+    if version != pt.FEATURES_VERSION or weights.shape != (pt.N_WEIGHTS,):
+        raise ValueError(f"{path}: features version {version} / {weights.shape[0]} weights, this "
+                         f"engine needs version {pt.FEATURES_VERSION} / {pt.N_WEIGHTS}: retrain")
+    if n is not None and size != n:
+        raise ValueError(f"{path} holds {size}x{size} weights, not {n}x{n}")
+    return RolloutWeights(size, weights, pt.make_pos_class(size), meta)
+
+
+def save_rollout_weights(path: str | os.PathLike, rw: RolloutWeights, **meta) -> None:
+    """Write an npz atomically (temp file + os.replace)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    extra = {k: np.asarray(v) for k, v in meta.items()}
+    np.savez_compressed(tmp, weights=rw.weights.astype(np.float32), board_size=np.int64(rw.n),
+                        features_version=np.int64(pt.FEATURES_VERSION), **extra)
+    os.replace(tmp, path)
+
+
+# --- Python-level helpers ----------------------------------------------------------------------
+
+def move_probabilities(position, rw: RolloutWeights, skip_eyes: bool = False) -> np.ndarray:
+    """float64[n*n + 1]: the policy's probability of each point for the side to move (pass 0)."""
+    n = position.n
+    c = position.to_play
+    locs = np.empty(n * n, np.int64)
+    feats = np.empty((n * n, NFEAT), np.int64)
+    scores = np.empty(n * n, np.float64)
+    m = position_features(position.color, position.links, position.info, rw.pos_class, c,
+                          skip_eyes, locs, feats)
+    out = np.zeros(n * n + 1, np.float64)
+    if m == 0:
+        return out
+    best = feature_scores(rw.weights, feats, m, scores)
+    e = np.exp(scores[:m] - best)
+    out[position.l2p[locs[:m]]] = e / e.sum()
+    return out
+
+
+def rollout_priors(position, rw: RolloutWeights) -> np.ndarray:
+    """AlphaGo's cheap tree policy: probabilities over points (index n*n = pass, 0)."""
+    return move_probabilities(position, rw, skip_eyes=False)
+
+
+class RolloutPolicyPlayer:
+    """Plays the rollout policy's most probable move (own eyes excluded, superko checked);
+    passes when no such move is left."""
+
+    name = "rollout"
+
+    def __init__(self, weights: RolloutWeights | None = None, n: int | None = None):
+        self._weights = {weights.n: weights} if weights is not None else {}
+
+    def _weights_for(self, n: int) -> RolloutWeights:
+        if n not in self._weights:
+            self._weights[n] = load_rollout_weights(n=n)
+        return self._weights[n]
+
+    def new_game(self, game: Game) -> None:
+        self._weights_for(game.n)
+
+    def genmove(self, game: Game, color: int, budget: TimeBudget) -> int:
+        pos = game.position.copy()
+        pos.to_play = color
+        probs = move_probabilities(pos, self._weights_for(game.n), skip_eyes=True)
+        n = game.n
+        for point in np.argsort(-probs[: n * n], kind="stable"):
+            if probs[point] <= 0.0:
+                break
+            if game.position.is_legal(int(point), color):
+                return int(point)
+        return n * n
