@@ -3,7 +3,8 @@
 
 It plays random legal moves (checked by ``go_engine.game.Game``) and passes after ``--moves``
 of its own moves; ``--crash-after``, ``--hang-after``, ``--illegal-after``, ``--garbage-after``
-and ``--resign-after K`` make its (K+1)-th ``genmove`` misbehave in that way. ``--dead`` sets
+and ``--resign-after K`` make its (K+1)-th ``genmove`` misbehave in that way;
+``--refuse-play-after K`` answers ``?`` to every ``play`` after the K-th. ``--dead`` sets
 what ``final_status_list dead`` answers: ``none`` (no dead stones), ``refuse`` (a ``?`` answer)
 or ``white`` (all white stones dead, to force a disagreement). ``--log FILE`` appends every
 command it receives to FILE. go_engine (Numba) loads on the first board command only, so
@@ -112,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--illegal-after", type=int, default=None)
     ap.add_argument("--garbage-after", type=int, default=None)
     ap.add_argument("--resign-after", type=int, default=None)
+    ap.add_argument("--refuse-play-after", type=int, default=None,
+                    help="answer '?' to every play command after this many")
     ap.add_argument("--dead", choices=["none", "refuse", "white"], default="none")
     ap.add_argument("--log", default=None)
     ap.add_argument("--delay", type=float, default=0.0, help="seconds to sleep in each genmove")
@@ -122,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     log = open(opts.log, "a", encoding="utf-8") if opts.log else None
     engine: FakeEngine | None = None
     genmoves = 0
+    plays = 0
     instant = {"protocol_version": "2", "name": opts.name, "version": "0.1", "quit": ""}
 
     def reply(cmd_id: str, ok: bool, body: str = "") -> None:
@@ -147,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
             if name == "quit":
                 return 0
             continue
+        if name == "play":
+            plays += 1
+            if opts.refuse_play_after is not None and plays > opts.refuse_play_after:
+                reply(cmd_id, False, "illegal move")
+                continue
         if opts.no_board:  # answers without a board: passes (after any failure it is asked for)
             if name == "genmove":
                 misbehave(opts, genmoves)

@@ -22,6 +22,7 @@ from training.gtp_client import (GtpClient, GtpCrash, GtpFailure, GtpProtocolErr
                                  parse_response)
 from training.match import (Clock, MatchConfig, MatchError, MatchRunner, board_without, format_table,
                             parse_score, parse_vertex_list, read_results, summarize)
+from training.match_game import one_line
 
 FAKE = [sys.executable, str(Path(__file__).with_name("fake_gtp_engine.py"))]
 
@@ -75,6 +76,11 @@ def test_parse_score_and_vertices():
     assert parse_vertex_list("", 9) == set()
     with pytest.raises(ValueError):
         parse_vertex_list("Z1", 9)
+
+
+def test_one_line_cleans_engine_messages():
+    assert one_line("\x1b[1mNameError\x1b[0m: x\n  during typing") == "NameError: x during typing"
+    assert len(one_line("y" * 2000)) == 500
 
 
 def test_clock_switches_from_main_time_to_byo_yomi():
@@ -177,6 +183,12 @@ def test_garbage_output_loses(tmp_path):
     rec = _only(play_match(tmp_path, fake("--no-board"), fake("--garbage-after", "1")))
     assert (rec["reason"], rec["winner"], rec["engine_result"]) == ("protocol error", "black", "win")
     assert "not start with" in rec["detail"]
+
+
+def test_refusing_a_legal_move_loses(tmp_path):
+    rec = _only(play_match(tmp_path, fake(), fake("--no-board", "--refuse-play-after", "1")))
+    assert (rec["reason"], rec["winner"], rec["result"]) == ("refused legal move", "black", "B+F")
+    assert rec["detail"].startswith("white") and rec["moves"] == 3
 
 
 def test_resignation(tmp_path):

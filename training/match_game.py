@@ -13,6 +13,7 @@ counted as it stands (``scored_by: tromp-taylor``).
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -36,10 +37,20 @@ COLOR_LETTER = {BLACK: "B", WHITE: "W"}
 
 # --- helpers -----------------------------------------------------------------------------------
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    """An engine's message fit for a one-line record: no colour codes or newlines, bounded."""
+    text = " ".join(_ANSI.sub("", text).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 class Forfeit(Exception):
     """An engine lost the game by misbehaving; ``kind`` is the recorded reason."""
 
     def __init__(self, color: int, kind: str, detail: str):
+        detail = one_line(detail)
         super().__init__(f"{COLOR_NAME[color]} {kind}: {detail}")
         self.color = color
         self.kind = kind
@@ -184,7 +195,7 @@ class GameRunner:
             text = self._stderr_path(color).read_bytes()[-4000:].decode("utf-8", errors="replace")
         except OSError:
             return ""
-        tail = [ln.strip() for ln in text.splitlines() if ln.strip()][-lines:]
+        tail = [one_line(ln, 200) for ln in text.splitlines() if ln.strip()][-lines:]
         return " | ".join(tail)
 
     def _setup(self) -> None:
