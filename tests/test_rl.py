@@ -121,3 +121,22 @@ def test_shard_learner_ledger_survives_a_restart(tmp_path):
     # a worker picks up the learner's newest weights
     worker.play_shard(2)
     assert worker.version == 3
+
+
+def test_cli_train_subcommands_parse_into_configs(tmp_path):
+    from go_engine_cli import build_parser
+    from training.rl_cli import cmd_train_rl, cmd_train_value, dataclass_from_args
+    from training.rl_config import RLConfig, ValueConfig
+    cfg_file = tmp_path / "rl.json"
+    cfg_file.write_text(json.dumps({"games": 16, "lr": 0.01}))
+    args = build_parser().parse_args(["train", "rl", "--config", str(cfg_file), "--iterations", "3",
+                                      "--baseline", "none"])
+    assert args.func is cmd_train_rl
+    cfg = dataclass_from_args(RLConfig, args)
+    assert (cfg.iterations, cfg.games, cfg.lr, cfg.baseline) == (3, 16, 0.01, "none")
+    args = build_parser().parse_args(["train", "value", "--data", "d", "--steps", "7", "--symmetries", "false"])
+    assert args.func is cmd_train_value
+    vcfg = dataclass_from_args(ValueConfig, args)
+    assert (vcfg.data, vcfg.steps, vcfg.symmetries) == ("d", 7, False)
+    with pytest.raises(ValueError, match="games per iteration must be even"):
+        RLConfig(games=3)

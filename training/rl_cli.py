@@ -51,7 +51,9 @@ def add_train_subcommands(train: argparse.ArgumentParser) -> None:
     add_dataclass_arguments(value, ValueConfig)
     value.add_argument("--sl-weights", default=None,
                        help="after training: compare with this SL policy's rollouts (sl, rl or a path)")
-    value.add_argument("--expert-sgf", default=None, help="after training: MSE on one position per game of these")
+    value.add_argument("--expert-sgf", default=None,
+                       help="after training: MSE on one position per game of this archive (its val/test games "
+                            "by data_build's split, which the SL policy never trained on)")
     value.add_argument("--rollouts", type=int, default=4, help="SL rollouts per position in the comparison")
     value.add_argument("--rollout-positions", type=int, default=256)
     value.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -90,7 +92,7 @@ def cmd_train_value(args: argparse.Namespace) -> int:
         if cfg.val_data:
             sets["selfplay_heldout"] = ValueSet.load(cfg.val_data)
         if args.expert_sgf:
-            sets["expert"] = expert_value_set(args.expert_sgf, n=train_set.n)
+            sets["expert"] = expert_value_set(args.expert_sgf, n=train_set.n, splits=("val", "test"))
         table = evaluate_value(str(Path(cfg.out) / "value.npz"), sets, float(train_set.z.mean()), args.sl_weights,
                                args.rollouts, args.rollout_positions)
         (Path(cfg.out) / "eval.json").write_text(json.dumps(table, indent=2))

@@ -143,10 +143,12 @@ class ValueSet:
         return [self.moves[s:s + p].astype(np.int64) for s, p in zip(self.starts, self.plies)]
 
 
-def expert_value_set(archive: str | Path, n: int = 9, max_games: int | None = None, seed: int = 0) -> ValueSet:
+def expert_value_set(archive: str | Path, n: int = 9, max_games: int | None = None, seed: int = 0,
+                     splits: tuple[str, ...] | None = None) -> ValueSet:
     """One uniformly chosen position per decided game of an SGF archive (result from RE),
-    labelled from the view of the side to move."""
-    from .data_build import iter_sgf_texts, parse_game, replay_ok
+    labelled from the view of the side to move. ``splits`` keeps only games that
+    ``data_build.split_of`` puts there (("val", "test"): games the SL policy never saw)."""
+    from .data_build import iter_sgf_texts, parse_game, replay_ok, split_of
     rng = np.random.default_rng(seed)
     moves, starts, plies, to_play, z = [], [], [], [], []
     base = 0
@@ -156,6 +158,8 @@ def expert_value_set(archive: str | Path, n: int = 9, max_games: int | None = No
         except Exception:  # a broken record is skipped, as data_build does
             continue
         if game.n != n or game.winner == 0 or len(game.moves) < 2 or not replay_ok(game):
+            continue
+        if splits is not None and split_of(n, game.moves) not in splits:
             continue
         codes = game.moves.astype(np.int64)
         ply = int(rng.integers(0, len(codes)))

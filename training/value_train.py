@@ -165,6 +165,10 @@ def train_value(cfg: ValueConfig, progress: bool = True, stop_at_step: int | Non
     constant = float(train_set.z.mean())
     sample = np.random.default_rng([cfg.seed, 7]).permutation(train_set.size)[:len(val_planes)]
 
+    from .plot import read_metrics
+    best = [min((r["val_mse"] for r in read_metrics(metrics) if r.get("kind") == "val"), default=float("inf"))
+            if metrics.is_file() else float("inf")]
+
     def evaluate() -> dict:
         rec = {"kind": "val", "step": trainer.step_count,
                "val_mse": mse(trainer.predict(val_planes), val_set.z),
@@ -172,6 +176,9 @@ def train_value(cfg: ValueConfig, progress: bool = True, stop_at_step: int | Non
                "constant_mse": mse(np.full(val_set.size, constant), val_set.z),
                "train_positions": train_set.size, "val_positions": val_set.size}
         _append_jsonl(metrics, rec)
+        if rec["val_mse"] < best[0]:  # early-stopping candidate (selected on the held-out set)
+            best[0] = rec["val_mse"]
+            trainer.export(out / "value_best.npz", {"step": rec["step"], "data": cfg.data, "val": rec})
         return rec
 
     end = cfg.steps if stop_at_step is None else min(cfg.steps, stop_at_step)
