@@ -87,7 +87,7 @@ class GtpClient:
         self.label = label or os.path.basename(self.argv[0])
         try:
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=stderr, cwd=cwd, bufsize=0)
+                                         stderr=stderr, cwd=cwd)
         except OSError as e:
             raise GtpCrash(f"cannot start {self.argv[0]!r}: {e}") from e
         self._lines: queue.Queue[str | None] = queue.Queue()
