@@ -303,13 +303,17 @@ class GameRunner:
                 counted = board_without(self.game.position, stones)
                 return (counted.area_score(self.config.komi), "engines",
                         sorted(point_to_vertex(p, n) for p in stones), "")
-        note = ("engines disagree on dead stones" if dead[BLACK] is not None and dead[WHITE] is not None
-                else "an engine could not list dead stones")
+        if dead[BLACK] is None or dead[WHITE] is None:
+            note = "an engine could not list dead stones"
+        elif dead[BLACK] != dead[WHITE]:
+            note = "engines disagree on dead stones"
+        else:
+            note = "engines listed dead stones on empty points"
         if self.config.referee:
             try:
                 return self._referee_score(), "referee", [], note
             except (GtpClientError, ValueError) as e:
-                note += f"; referee failed: {e}"
+                note += f"; referee failed: {one_line(str(e))}"
         return self.game.score(), "tromp-taylor", [], note
 
     def _referee_score(self) -> float:
