@@ -11,10 +11,15 @@ A position is held in three arrays (A = (n+2)^2 padded cells, see ``coords``):
     AGE   ply at which the stone on this cell was placed (for "turns since" features).
     EPOS  (on an empty cell) its index in the ELIST row.
     ELIST ELIST[0:info[NEMPTY]] are the empty cells, in no order (O(1) random choice).
+    NBR   (on empty and stone cells) packed counts of the 4 neighbours by colour, 4 bits
+          each: ``(NBR >> (4 * col)) & 15`` neighbours of colour col (EMPTY/BLACK/WHITE/WALL).
+          Lets the playout ask "any liberty here?" or "eye-shaped?" with one load and no
+          data-dependent branches. Kept on wall cells too, where it means nothing.
 - ``info``   int64[NI]     scalars: size, side to move, ko, passes, ply, captures, last moves.
 
 Invariants after every kernel call: every stone's chain has LIBS >= 1 and LIBS equal to
-its distinct empty neighbours; ELIST/EPOS are inverse on empty cells. ``check_links``
+its distinct empty neighbours; ELIST/EPOS are inverse on empty cells; NBR counts the
+neighbours of every board cell. ``check_links``
 rebuilds everything from ``color`` and compares; tests call it.
 
 The Zobrist hash of a position is passed in and returned (uint64) so that playouts can
@@ -29,8 +34,12 @@ from numba import njit
 EMPTY, BLACK, WHITE, WALL = 0, 1, 2, 3
 
 # rows of ``links``
-HEAD, NEXT, LIBS, SIZE, AGE, EPOS, ELIST = 0, 1, 2, 3, 4, 5, 6
-NF = 7
+HEAD, NEXT, LIBS, SIZE, AGE, EPOS, ELIST, NBR = 0, 1, 2, 3, 4, 5, 6, 7
+NF = 8
+
+# NBR field helpers: one neighbour of colour col adds 1 << NBR_SHIFT[col]
+NBR_BITS = 4
+NBR_MASK = 15
 
 # fields of ``info``
 I_N, I_TO_PLAY, I_KO, I_KO_COLOR, I_PASSES, I_PLY = 0, 1, 2, 3, 4, 5
@@ -72,6 +81,12 @@ def init_board(color, links, info, n):
             links[ELIST, k] = loc
             links[EPOS, loc] = k
             k += 1
+    for loc in range(w * w):
+        if color[loc] != WALL:
+            counts = 0
+            for nb in (loc - 1, loc + 1, loc - w, loc + w):
+                counts += 1 << (NBR_BITS * color[nb])
+            links[NBR, loc] = counts
     info[:] = 0
     info[I_N] = n
     info[I_TO_PLAY] = BLACK
@@ -81,7 +96,7 @@ def init_board(color, links, info, n):
     info[I_NEMPTY] = k
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _empty_remove(links, info, loc):
     k = links[EPOS, loc]
     last = info[I_NEMPTY] - 1
@@ -91,7 +106,7 @@ def _empty_remove(links, info, loc):
     info[I_NEMPTY] = last
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _empty_add(links, info, loc):
     k = info[I_NEMPTY]
     links[ELIST, k] = loc
@@ -100,82 +115,20 @@ def _empty_add(links, info, loc):
 
 
 @njit(cache=True, nogil=True)
-def _remove_chain(color, links, info, zob, h, head):
-    """Lift the chain at ``head``; every lifted point becomes one liberty of each adjacent chain."""
-    c = color[head]
-    w = info[I_N] + 2
-    s = head
-    while True:
-        color[s] = EMPTY
-        h ^= zob[c, s]
-        _empty_add(links, info, s)
-        nxt = links[NEXT, s]
-        links[HEAD, s] = 0
-        links[NEXT, s] = 0
-        s = nxt
-        if s == head:
-            break
-    s = head
-    # the NEXT links are cleared, so walk again through the empties just appended
-    nempty = info[I_NEMPTY]
-    size = links[SIZE, head]
-    for k in range(nempty - size, nempty):
-        s = links[ELIST, k]
-        h0 = 0
-        h1 = 0
-        h2 = 0
-        for nb in (s - 1, s + 1, s - w, s + w):
-            col = color[nb]
-            if col == BLACK or col == WHITE:
-                hd = links[HEAD, nb]
-                if hd != h0 and hd != h1 and hd != h2:
-                    links[LIBS, hd] += 1
-                    if h0 == 0:
-                        h0 = hd
-                    elif h1 == 0:
-                        h1 = hd
-                    else:
-                        h2 = hd
-    links[SIZE, head] = 0
-    links[LIBS, head] = 0
-    return h
-
-
-@njit(cache=True, nogil=True)
-def _merge(color, links, w, a, b):
-    """Merge chains with heads a and b (same colour); returns the surviving head."""
-    if a == b:
-        return a
-    if links[SIZE, a] < links[SIZE, b]:
-        a, b = b, a
-    # a is the big chain. A liberty of a stone of b is new to a unless it touches a stone
-    # already marked HEAD == a; marking b's stones as we go stops b's shared liberties
-    # from being counted twice.
-    s = b
-    while True:
-        for e in (s - 1, s + 1, s - w, s + w):
-            if color[e] == EMPTY:
-                if (links[HEAD, e - 1] != a and links[HEAD, e + 1] != a
-                        and links[HEAD, e - w] != a and links[HEAD, e + w] != a):
-                    links[LIBS, a] += 1
-        links[HEAD, s] = a
-        s = links[NEXT, s]
-        if s == b:
-            break
-    # splice the two circular lists
-    na = links[NEXT, a]
-    links[NEXT, a] = links[NEXT, b]
-    links[NEXT, b] = na
-    links[SIZE, a] += links[SIZE, b]
-    return a
-
-
-@njit(cache=True, nogil=True)
 def place_stone(color, links, info, zob, h, loc, c):
     """Put a stone of colour c on empty ``loc`` (legality already checked), resolve captures,
-    update ko, captures, ply, side to move; return the new hash."""
+    update ko, captures, ply, side to move; return the new hash.
+
+    Captures and merges are written out here rather than in helper functions: a call to
+    another kernel makes Numba keep reference-count updates (atomic operations) on every
+    array argument at each entry, which cost more than the rest of a typical move.
+    Neighbour chains are found through HEAD, which is 0 on empty and wall cells, so the
+    common bookkeeping runs without data-dependent branches; the scratch cell LIBS[0]
+    absorbs updates aimed at "no chain" and is reset to 0.
+    """
     w = info[I_N] + 2
     opp = 3 - c
+    nbr = links[NBR, loc]
     color[loc] = c
     h ^= zob[c, loc]
     _empty_remove(links, info, loc)
@@ -183,40 +136,93 @@ def place_stone(color, links, info, zob, h, loc, c):
     links[NEXT, loc] = loc
     links[SIZE, loc] = 1
     links[AGE, loc] = info[I_PLY]
-    libs = 0
-    for nb in (loc - 1, loc + 1, loc - w, loc + w):
-        if color[nb] == EMPTY:
-            libs += 1
-    links[LIBS, loc] = libs
+    links[LIBS, loc] = nbr & NBR_MASK
+    delta = (1 << (NBR_BITS * c)) - 1  # one empty neighbour becomes one c neighbour
+    links[NBR, loc - 1] += delta
+    links[NBR, loc + 1] += delta
+    links[NBR, loc - w] += delta
+    links[NBR, loc + w] += delta
     # loc was one liberty of each distinct neighbouring chain
-    h0 = 0
-    h1 = 0
-    h2 = 0
-    for nb in (loc - 1, loc + 1, loc - w, loc + w):
-        col = color[nb]
-        if col == BLACK or col == WHITE:
-            hd = links[HEAD, nb]
-            if hd != loc and hd != h0 and hd != h1 and hd != h2:
-                links[LIBS, hd] -= 1
-                if h0 == 0:
-                    h0 = hd
-                elif h1 == 0:
-                    h1 = hd
-                else:
-                    h2 = hd
+    hd0 = links[HEAD, loc - 1]
+    hd1 = links[HEAD, loc + 1]
+    hd2 = links[HEAD, loc - w]
+    hd3 = links[HEAD, loc + w]
+    links[LIBS, hd0] -= 1
+    links[LIBS, hd1] -= np.int32(hd1 != hd0)
+    links[LIBS, hd2] -= np.int32((hd2 != hd0) & (hd2 != hd1))
+    links[LIBS, hd3] -= np.int32((hd3 != hd0) & (hd3 != hd1) & (hd3 != hd2))
+    links[LIBS, 0] = 0
     captured = 0
     cap_loc = NO_LOC
-    for nb in (loc - 1, loc + 1, loc - w, loc + w):
-        if color[nb] == opp:
-            hd = links[HEAD, nb]
-            if links[LIBS, hd] == 0:
-                captured += links[SIZE, hd]
-                cap_loc = hd
-                h = _remove_chain(color, links, info, zob, h, hd)
+    if (nbr >> (NBR_BITS * opp)) & NBR_MASK:
+        lifted = (1 << (NBR_BITS * opp)) - 1  # one opp neighbour becomes one empty neighbour
+        for nb in (loc - 1, loc + 1, loc - w, loc + w):
+            head = links[HEAD, nb]
+            if color[nb] == opp and links[LIBS, head] == 0:
+                # lift the chain (loops here avoid break/continue: with them Numba keeps
+                # the reference counting this function is written to avoid)
+                size = links[SIZE, head]
+                captured += size
+                cap_loc = head
+                s = head
+                more = True
+                while more:
+                    color[s] = EMPTY
+                    h ^= zob[opp, s]
+                    _empty_add(links, info, s)
+                    links[NBR, s - 1] -= lifted
+                    links[NBR, s + 1] -= lifted
+                    links[NBR, s - w] -= lifted
+                    links[NBR, s + w] -= lifted
+                    nxt = links[NEXT, s]
+                    links[HEAD, s] = 0
+                    links[NEXT, s] = 0
+                    s = nxt
+                    more = s != head
+                links[SIZE, head] = 0
+                links[LIBS, head] = 0
+                # each lifted point is one liberty of each distinct c chain next to it (the
+                # only stones that can touch it now); walk the empties just appended
+                nempty = info[I_NEMPTY]
+                for k in range(nempty - size, nempty):
+                    s = links[ELIST, k]
+                    g0 = links[HEAD, s - 1]
+                    g1 = links[HEAD, s + 1]
+                    g2 = links[HEAD, s - w]
+                    g3 = links[HEAD, s + w]
+                    links[LIBS, g0] += 1
+                    links[LIBS, g1] += np.int32(g1 != g0)
+                    links[LIBS, g2] += np.int32((g2 != g0) & (g2 != g1))
+                    links[LIBS, g3] += np.int32((g3 != g0) & (g3 != g1) & (g3 != g2))
+                links[LIBS, 0] = 0
     me = loc
-    for nb in (loc - 1, loc + 1, loc - w, loc + w):
-        if color[nb] == c:
-            me = _merge(color, links, w, links[HEAD, nb], links[HEAD, me])
+    if (nbr >> (NBR_BITS * c)) & NBR_MASK:
+        for nb in (loc - 1, loc + 1, loc - w, loc + w):
+            a = links[HEAD, nb]
+            if color[nb] == c and a != me:
+                b = me
+                if links[SIZE, a] < links[SIZE, b]:
+                    a, b = b, a
+                # a is the big chain. A liberty of a stone of b is new to a unless it
+                # touches a stone already marked HEAD == a; marking b's stones as we go
+                # stops b's shared liberties from being counted twice.
+                s = b
+                more = True
+                while more:
+                    for e in (s - 1, s + 1, s - w, s + w):
+                        if color[e] == EMPTY:
+                            if (links[HEAD, e - 1] != a and links[HEAD, e + 1] != a
+                                    and links[HEAD, e - w] != a and links[HEAD, e + w] != a):
+                                links[LIBS, a] += 1
+                    links[HEAD, s] = a
+                    s = links[NEXT, s]
+                    more = s != b
+                # splice the two circular lists
+                na = links[NEXT, a]
+                links[NEXT, a] = links[NEXT, b]
+                links[NEXT, b] = na
+                links[SIZE, a] += links[SIZE, b]
+                me = a
     if captured == 1 and links[SIZE, me] == 1 and links[LIBS, me] == 1:
         info[I_KO] = cap_loc
         info[I_KO_COLOR] = opp
@@ -246,14 +252,14 @@ def play_pass(info, c):
     info[I_TO_PLAY] = 3 - c
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def is_suicide(color, links, w, loc, c):
     """True when a stone of c on empty loc would have no liberty and capture nothing."""
+    if links[NBR, loc] & NBR_MASK:
+        return False
     opp = 3 - c
     for nb in (loc - 1, loc + 1, loc - w, loc + w):
         col = color[nb]
-        if col == EMPTY:
-            return False
         if col == c:
             if links[LIBS, links[HEAD, nb]] > 1:
                 return False
@@ -323,18 +329,13 @@ def is_eye(color, w, loc, c):
         if col != c and col != WALL:
             return False
     opp = 3 - c
-    bad = 0
-    edge = 0
-    for d in range(4):
-        dg = loc - w - 1 if d == 0 else (loc - w + 1 if d == 1 else (loc + w - 1 if d == 2 else loc + w + 1))
-        col = color[dg]
-        if col == opp:
-            bad += 1
-        elif col == WALL:
-            edge = 1
-    if edge:
-        return bad == 0
-    return bad < 2
+    d0 = color[loc - w - 1]
+    d1 = color[loc - w + 1]
+    d2 = color[loc + w - 1]
+    d3 = color[loc + w + 1]
+    bad = np.int64(d0 == opp) + np.int64(d1 == opp) + np.int64(d2 == opp) + np.int64(d3 == opp)
+    edge = np.int64((d0 == WALL) | (d1 == WALL) | (d2 == WALL) | (d3 == WALL))
+    return bad < 2 - edge
 
 
 @njit(cache=True, nogil=True)
@@ -483,6 +484,17 @@ def check_links(color, links, info):
                 return 6
     if nempty != info[I_NEMPTY]:
         return 7
+    for loc in range(w * w):
+        if color[loc] != WALL:
+            counts = 0
+            for nb in (loc - 1, loc + 1, loc - w, loc + w):
+                counts += 1 << (NBR_BITS * color[nb])
+            if links[NBR, loc] != counts:
+                return 8
+        if (color[loc] == EMPTY or color[loc] == WALL) and links[HEAD, loc] != 0:
+            return 9  # place_stone relies on HEAD == 0 off stones
+    if links[LIBS, 0] != 0:
+        return 9
     return 0
 
 

@@ -13,7 +13,7 @@ from numba import njit
 from . import board_kernels as bk
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def xorshift_next(state):
     """xorshift64*: one 64-bit draw; ``state`` is a uint64[1] array owned by the caller."""
     x = state[0]
@@ -24,23 +24,20 @@ def xorshift_next(state):
     return x * np.uint64(2685821657736338717)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def rand_below(state, k):
     """Uniform integer in [0, k) (k >= 1) from the high bits, by multiply-shift."""
     return np.int64(((xorshift_next(state) >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32))
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def playable(color, links, w, loc, c):
-    """Is empty ``loc`` legal for c (ko aside) and not c's own eye? One pass over the
-    neighbours: any empty neighbour settles it at once, the common case in a playout."""
-    own_or_wall = 0
-    for nb in (loc - 1, loc + 1, loc - w, loc + w):
-        col = color[nb]
-        if col == bk.EMPTY:
-            return True
-        if col == c or col == bk.WALL:
-            own_or_wall += 1
+    """Is empty ``loc`` legal for c (ko aside) and not c's own eye? The packed neighbour
+    counts answer the common case, a point with a liberty, with one load and one branch."""
+    nbr = links[bk.NBR, loc]
+    if nbr & bk.NBR_MASK:
+        return True
+    own_or_wall = ((nbr >> (bk.NBR_BITS * c)) & bk.NBR_MASK) + (nbr >> (bk.NBR_BITS * bk.WALL))
     if own_or_wall == 4 and bk.is_eye(color, w, loc, c):
         return False
     return not bk.is_suicide(color, links, w, loc, c)
