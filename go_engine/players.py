@@ -53,10 +53,18 @@ def _make_policy(options: PlayerOptions) -> "Player":
                         temperature=float(options.extra.get("temperature", 0.0)), seed=options.seed or 0)
 
 
+def _make_rollout(options: PlayerOptions) -> "Player":
+    """The fast rollout policy alone (``go_engine.rollout_policy``), greedy; extra ``weights``
+    names an npz file (default: data/rollout_<n>.npz for the game's size)."""
+    from .rollout_policy import RolloutPolicyPlayer
+    return RolloutPolicyPlayer(weights_path=options.extra.get("weights") or None)
+
+
 PLAYER_FACTORIES: Mapping[str, Callable[[PlayerOptions], "Player"]] = MappingProxyType({
     "random": _make_random,
     "mcts": _make_mcts,
     "policy": _make_policy,
+    "rollout": _make_rollout,
 })
 
 

@@ -139,6 +139,16 @@ def policy_priors(color, links, info, weights, pos_class, locs, count, out):
 
 # --- the incremental rollout kernel ------------------------------------------------------------
 
+@njit(cache=True, nogil=True, inline="always")
+def _lone_tactics(ne, atari):
+    """``tactics_index`` of a stone joining no chain and capturing nothing: ``ne`` empty
+    neighbours are its liberties (0: suicide; 1: self-atari of one stone)."""
+    if ne == 0:
+        return np.int64(-1)
+    sa = 1 if ne == 1 else 0
+    return (np.int64(sa) * 2 + np.int64(atari)) * 3 + (min(ne, 3) - 1)
+
+
 @njit(cache=True, nogil=True)
 def _refresh_point(color, links, w, loc, ew, pos_class, ecache, lcache, lstamp, sid):
     """Recompute exp(cached score) of both colours at loc (0 if occupied, suicide, own eye).
@@ -157,6 +167,8 @@ def _refresh_point(color, links, w, loc, ew, pos_class, ecache, lcache, lstamp, 
     big_w = False
     atari_b = False  # black's move here ataris a white chain
     atari_w = False
+    adj_b = False  # any black orthogonal neighbour
+    adj_w = False
     n_b = 0  # black stones or walls around (eye candidates)
     n_w = 0
     for d in (-w, -1, 1, w):
@@ -172,6 +184,8 @@ def _refresh_point(color, links, w, loc, ew, pos_class, ecache, lcache, lstamp, 
         n_w += is_w | (col == bk.WALL)
         atari_w |= is_b & (libs == 2)
         atari_b |= is_w & (libs == 2)
+        adj_b |= is_b
+        adj_w |= is_w
         big_b |= is_b & (libs >= 4)
         big_w |= is_w & (libs >= 4)
         kb = kb * 8 + s
@@ -182,8 +196,12 @@ def _refresh_point(color, links, w, loc, ew, pos_class, ecache, lcache, lstamp, 
         kw = kw * 8 + pt.SWAP[s]
     base = ew[pt.OFF_POS + pos_class[loc]]
     # black
+    # tactics without the full reader when no chain around is in atari and either 3+
+    # liberties are certain or no own chain joins (then the liberties are the empty points)
     if not slow and (ne >= 3 or big_b):
         tac = np.int64(atari_b) * 3 + 2
+    elif not slow and not adj_b:
+        tac = _lone_tactics(ne, atari_b)
     else:
         tac = pt.tactics_index(color, links, w, loc, bk.BLACK, lcache, lstamp, sid)
     if tac < 0 or (n_b == 4 and bk.is_eye(color, w, loc, bk.BLACK)):
@@ -193,6 +211,8 @@ def _refresh_point(color, links, w, loc, ew, pos_class, ecache, lcache, lstamp, 
     # white
     if not slow and (ne >= 3 or big_w):
         tac = np.int64(atari_w) * 3 + 2
+    elif not slow and not adj_w:
+        tac = _lone_tactics(ne, atari_w)
     else:
         tac = pt.tactics_index(color, links, w, loc, bk.WHITE, lcache, lstamp, sid)
     if tac < 0 or (n_w == 4 and bk.is_eye(color, w, loc, bk.WHITE)):
@@ -636,8 +656,11 @@ class RolloutPolicyPlayer:
 
     name = "rollout"
 
-    def __init__(self, weights: RolloutWeights | None = None, n: int | None = None):
+    def __init__(self, weights: RolloutWeights | None = None, weights_path: str | None = None):
         self._weights = {weights.n: weights} if weights is not None else {}
+        if weights_path is not None:
+            rw = load_rollout_weights(weights_path)
+            self._weights[rw.n] = rw
 
     def _weights_for(self, n: int) -> RolloutWeights:
         if n not in self._weights:

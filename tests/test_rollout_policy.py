@@ -137,6 +137,32 @@ def test_pattern_keys_are_colour_symmetric():
     assert kb_a != kb_b
 
 
+def test_playout_cache_matches_training_features():
+    """The cached exp-scores of the rollout kernel equal exp(sum of the static feature
+    weights) that training and priors compute, for both colours, on a busy board."""
+    rw = random_weights(6)
+    pos = Position(19)
+    state = np.array([11], np.uint64)
+    rp.policy_playout(pos.color, pos.links, pos.info, ZOBRIST, rw.ew, rw.pos_class, state, 150)
+    pos.info[bk.I_LAST] = 0
+    pos.info[bk.I_LAST2] = 0  # static features only
+    pos.info[bk.I_KO] = 0
+    ecache = np.zeros((2, 21 * 21))
+    rp.cached_scores(pos.color, pos.links, pos.info, rw.ew, rw.pos_class, ecache)
+    checked = 0
+    for c in (BLACK, WHITE):
+        locs = np.empty(361, np.int64)
+        feats = np.empty((361, rp.NFEAT), np.int64)
+        m = rp.position_features(pos.color, pos.links, pos.info, rw.pos_class, c, True, locs, feats)
+        scores = np.empty(361)
+        rp.feature_scores(rw.weights, feats, m, scores)
+        expected = np.zeros(21 * 21)
+        expected[locs[:m]] = np.exp(scores[:m])
+        assert np.allclose(ecache[c - 1], expected, rtol=1e-5, atol=0.0)
+        checked += m
+    assert checked > 200
+
+
 @njit(cache=True)
 def _step_and_check(color, links, info, zob, ew, weights, pos_class, seed, max_moves):
     """Play a policy rollout move by move; after each move compare the incremental cache with
