@@ -15,6 +15,12 @@ Features and the flat weight layout are in ``patterns``. This module has
 - ``policy_priors`` / ``rollout_priors``: move probabilities for tree priors;
 - ``RolloutWeights`` and ``load_rollout_weights`` (npz, default ``data/rollout_{n}.npz``);
 - ``RolloutPolicyPlayer``: plays the most probable move.
+
+Speed (``go-engine bench rollout``): about 6 us of CPU per 19x19 move on the shared dev VM,
+two thirds of it refreshing ~6 empty points per move (both colours) whose weight lookups hit
+a 4 MB hashed table, the rest sampling (the 48-point window of the previous two moves) and
+the board update. Ideas not yet done: both colours' 3x3 weights in one cache line (index by
+the colour-canonical key), smaller hashed tables, refreshing only the side to move.
 """
 from __future__ import annotations
 

@@ -303,3 +303,17 @@ def test_tiny_fit_lowers_the_loss():
     assert before["positions"] == after["positions"] > 100
     assert after["log_loss"] < before["log_loss"] - 0.3
     assert after["top1"] > before["top1"]
+
+
+def test_registered_player_uses_shipped_weights():
+    from go_engine.players import PlayerOptions, make_player, player_names
+    assert "rollout" in player_names()
+    if not rp.default_weights_path(9).exists():
+        pytest.skip("data/rollout_9.npz not present")
+    player = make_player("rollout", PlayerOptions())
+    game = Game(9, 7.0)
+    player.new_game(game)
+    for _ in range(6):
+        move = player.genmove(game, game.position.to_play, TimeBudget())
+        assert game.position.is_legal(move)
+        game.play(move)
