@@ -56,6 +56,14 @@ def bench_search(sizes: tuple[int, ...] = (9, 19), threads: tuple[int, ...] = (1
             # threads got their cores (cpu_per_wall ~ k) and what a simulation costs
             results[f"cpu_per_wall_{n}x{n}_{k}t"] = round(cpu / result.seconds, 2)
             results[f"sims_per_cpu_s_{n}x{n}_{k}t"] = round(result.simulations / max(cpu, 1e-9), 1)
+        top = max(threads)
+        if top > 1:  # the barrier-free alternative, for comparison
+            mcts = MCTS(SearchConfig(threads=top, batch_size=batch_size, max_tree_mb=512, parallel="lanes"))
+            game = Game(n, komi)
+            mcts.search(game, simulations=4 * batch_size, stop_early=False)
+            mcts.forget()
+            result = mcts.search(game, seconds=seconds, stop_early=False)
+            results[f"sims_per_s_{n}x{n}_{top}t_lanes"] = round(result.simulations / result.seconds, 1)
         if 1 in threads and len(threads) > 1:
             top = max(threads)
             speedup = results[f"sims_per_s_{n}x{n}_{top}t"] / results[f"sims_per_s_{n}x{n}_1t"]

@@ -23,7 +23,8 @@ from numba import njit, prange  # noqa: E402
 
 from . import board_kernels as bk  # noqa: E402
 from .playout import pick_random_move, random_playout  # noqa: E402
-from .tree import F_RAVE_EQUIV, LEAF_COLLISION, LEAF_TERMINAL, backup, select_leaves  # noqa: E402
+from .tree import (F_RAVE_EQUIV, I_PRIOR_KIND, LEAF_COLLISION, LEAF_PENDING,  # noqa: E402
+                   LEAF_TERMINAL, backup, expand_node, select_leaves)
 
 PLAYOUT_RANDOM = 0
 PLAYOUT_NAMES = {"random": PLAYOUT_RANDOM}
@@ -96,6 +97,7 @@ def score_leaf(color, n, komi, owner, own_row):
 @njit(cache=True, nogil=True)
 def evaluate_slot(b, wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
                   playout_kind, pol, owner, own, out_z, record, first_ply, path_len):
+    """Play out leaf b (a terminal leaf is only scored) and score it; out_z[b], black's view."""
     kind = leaf_kind[b]
     if kind == LEAF_COLLISION:
         out_z[b] = 0.0
@@ -104,6 +106,35 @@ def evaluate_slot(b, wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi
         run_playout(playout_kind, wcolor[b], wlinks[b], winfo[b], zob, rng[b], max_moves, pol,
                     record, first_ply[b], path_len[b])
     out_z[b] = score_leaf(wcolor[b], winfo[b, bk.I_N], komi, owner[b], own[b])
+
+
+@njit(cache=True, nogil=True)
+def expand_slot(t, b, iparams, rhash, hist, nhist, zob, wcolor, wlinks, winfo, path_node, path_hash,
+                path_len, nodes_len, leaf_kind, locs, scores, pol, leaf_block, leaf_edges):
+    """Write leaf b's pending node's children into its reserved edge block (native priors);
+    ``backup`` publishes them. Safe in parallel: pending nodes and blocks are distinct."""
+    leaf_edges[b] = 0
+    if leaf_kind[b] != LEAF_PENDING or leaf_block[b] < 0:
+        return
+    depth = path_len[b]
+    h = path_hash[b, depth - 1] if depth > 0 else rhash
+    v = path_node[b, nodes_len[b] - 1]
+    leaf_edges[b] = expand_node(t, v, wcolor[b], wlinks[b], winfo[b], zob, h, hist, nhist, path_hash[b],
+                                depth, iparams[I_PRIOR_KIND], pol, np.empty(0, np.float32), locs[b],
+                                scores[b], leaf_block[b])
+
+
+@njit(cache=True, nogil=True)
+def evaluate_batch(t, iparams, rhash, hist, nhist, zob, wcolor, wlinks, winfo, path_node, path_hash,
+                   path_len, nodes_len, leaf_kind, locs, scores, pol, leaf_block, leaf_edges,
+                   rng, max_moves, komi, playout_kind, owner, own, out_z, record, first_ply, count):
+    """Expand and play out the leaves of one batch serially, without the GIL: the work of one
+    search lane (``search.MCTS`` runs several lanes on Python threads)."""
+    for b in range(count):
+        expand_slot(t, b, iparams, rhash, hist, nhist, zob, wcolor, wlinks, winfo, path_node, path_hash,
+                    path_len, nodes_len, leaf_kind, locs, scores, pol, leaf_block, leaf_edges)
+        evaluate_slot(b, wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
+                      playout_kind, pol, owner, own, out_z, record, first_ply, path_len)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -119,18 +150,23 @@ def rollout_leaves(wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
 def run_native(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
                wcolor, wlinks, winfo, path_edge, path_node, path_hash, path_len, nodes_len,
                leaf_kind, locs, scores, rng, max_moves, komi, playout_kind, pol,
-               owner, own, out_z, num_batches, batch, first_ply):
+               owner, own, out_z, num_batches, batch, first_ply, leaf_block, leaf_edges):
     """``num_batches`` complete batches of ``batch`` leaves with native priors and playout
-    values (the rollout-only search). Returns the number of simulations backed up."""
+    values (the rollout-only search). New nodes are expanded in the parallel phase, each in
+    the edge block that selection reserved for it. Returns the number of simulations backed up."""
     no_priors = np.empty(0, np.float32)
     rave = fparams[F_RAVE_EQUIV] > 0.0
     done = 0
     for _ in range(num_batches):
         done += select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
                               wcolor, wlinks, winfo, path_edge, path_node, path_hash, path_len,
-                              nodes_len, leaf_kind, batch, no_priors, locs, scores, first_ply, pol)
+                              nodes_len, leaf_kind, batch, no_priors, locs, scores, first_ply, pol,
+                              leaf_block)
         for b in prange(batch):
+            expand_slot(t, b, iparams, rhash, hist, nhist, zob, wcolor, wlinks, winfo, path_node, path_hash,
+                        path_len, nodes_len, leaf_kind, locs, scores, pol, leaf_block, leaf_edges)
             evaluate_slot(b, wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
                           playout_kind, pol, owner, own, out_z, rave, first_ply, path_len)
-        backup(t, path_edge, path_node, path_len, nodes_len, leaf_kind, out_z, batch, rave, first_ply)
+        backup(t, path_edge, path_node, path_len, nodes_len, leaf_kind, out_z, batch, rave, first_ply,
+               leaf_block, leaf_edges)
     return done

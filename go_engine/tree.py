@@ -52,7 +52,7 @@ NUM_NODES, NUM_EDGES, ROOT = 0, 1, 2
 # leaf kinds written by ``select_leaves``
 LEAF_ROLLOUT = 0     # evaluate by a playout (a fresh node or a bare edge below the threshold)
 LEAF_TERMINAL = 1    # game over at the leaf: score the board as it stands
-LEAF_PENDING = 2     # a new node whose priors (and value) come from a Python evaluator
+LEAF_PENDING = 2     # a new node to expand after selection (Python evaluator or parallel phase)
 LEAF_COLLISION = 3   # reached a node already pending in this batch: dropped, no backup
 
 # float parameters (``fparams``) and int parameters (``iparams``) of the kernels
@@ -170,18 +170,22 @@ def candidate_moves(color, links, info, zob, h, hist, nhist, path_hash, depth, o
 
 @njit(cache=True, nogil=True)
 def expand_node(t, v, color, links, info, zob, h, hist, nhist, path_hash, depth,
-                prior_kind, pol, ext_priors, locs, scores):
+                prior_kind, pol, ext_priors, locs, scores, reserved):
     """Create v's children from the leaf position (legal moves + pass), with priors from the
     native prior kind or, when ext_priors is non-empty, from that float32[n*n+1] row (an
-    evaluator's output, renormalised over the legal moves). Returns False when the edge pool
-    is full (v stays unexpanded and is evaluated by rollout only)."""
+    evaluator's output, renormalised over the legal moves). The edges go to the end of the
+    pool, or (reserved >= 0) into the block of n*n+1 edges that ``select_leaves`` reserved,
+    which lets the leaves of a batch be expanded in parallel; such a node is published
+    (node_first/node_count set) only by ``backup``, under the tree's lock, so a concurrent
+    selection never sees a half-written node. Returns the number of edges written, 0 when the
+    edge pool is full (v stays unexpanded and is evaluated by rollout only)."""
     n = info[bk.I_N]
     w = n + 2
     count = candidate_moves(color, links, info, zob, h, hist, nhist, path_hash, depth, locs)
-    first = t.counts[NUM_EDGES]
-    if first + count + 1 > t.child_point.shape[0]:
+    first = t.counts[NUM_EDGES] if reserved < 0 else reserved
+    if reserved < 0 and first + count + 1 > t.child_point.shape[0]:
         t.node_first[v] = UNEXPANDED
-        return False
+        return 0
     if ext_priors.shape[0] > 0:
         for k in range(count):
             loc = locs[k]
@@ -206,10 +210,16 @@ def expand_node(t, v, color, links, info, zob, h, hist, nhist, path_hash, depth,
         t.child_node[e] = -1
         t.amaf_n[e] = 0
         t.amaf_w[e] = 0.0
+    if reserved >= 0:  # the unused tail of the reserved block: no edge of any node, kept clean
+        for e in range(first + count + 1, first + n * n + 1):
+            t.child_n[e] = 0
+            t.child_vl[e] = 0
+            t.child_node[e] = -1
+        return count + 1
     t.counts[NUM_EDGES] = first + count + 1
-    t.node_first[v] = first
     t.node_count[v] = count + 1
-    return True
+    t.node_first[v] = first
+    return count + 1
 
 
 @njit(cache=True, nogil=True)
@@ -244,12 +254,14 @@ def select_child(t, v, c_puct, fpu_reduction, vloss, rave_equiv):
 @njit(cache=True, nogil=True)
 def select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
                   wcolor, wlinks, winfo, path_edge, path_node, path_hash, path_len, nodes_len,
-                  leaf_kind, count, ext_priors_none, locs, scores, first_ply, pol):
+                  leaf_kind, count, ext_priors_none, locs, scores, first_ply, pol, leaf_block):
     """Descend from the root ``count`` times, adding virtual loss, so the batch spreads over
     distinct leaves; replay each path on the leaf's work arrays (row b of w*).
 
     A bare edge visited ``expand_at`` times gets a node; an unexpanded node is expanded at
-    once with native priors (I_DEFER = 0) or marked PENDING for a Python evaluator. Every
+    once with native priors (I_DEFER = 0), or marked PENDING for a Python evaluator
+    (I_DEFER = 1), or marked PENDING with a block of n*n+1 edges reserved in leaf_block[b],
+    to be expanded by the parallel phase (I_DEFER = 2; see ``rollouts.evaluate_slot``). Every
     path is recorded (edges, nodes, hashes) for ``backup``; ``first_ply[b, loc]`` gets the
     ply (counted from the root) at which loc was first played on the path, for RAVE. Returns the number of leaves that
     need a backup (collisions excluded)."""
@@ -272,6 +284,7 @@ def select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist
         info[:] = rinfo
         if rave_equiv > 0.0:
             first_ply[b, :] = -1
+        leaf_block[b] = -1
         h = rhash
         v = root
         depth = 0
@@ -288,13 +301,21 @@ def select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist
                 kind = LEAF_COLLISION
                 break
             if t.node_first[v] == UNEXPANDED:
-                if defer:
+                kind = LEAF_ROLLOUT
+                if defer == 1:
                     t.node_first[v] = PENDING
                     kind = LEAF_PENDING
+                elif defer == 2:
+                    block = t.counts[NUM_EDGES]
+                    size = info[bk.I_N] * info[bk.I_N] + 1
+                    if block + size <= t.child_point.shape[0]:
+                        t.counts[NUM_EDGES] = block + size
+                        leaf_block[b] = block
+                        t.node_first[v] = PENDING
+                        kind = LEAF_PENDING
                 else:
                     expand_node(t, v, color, links, info, zob, h, hist, nhist, path_hash[b], depth,
-                                prior_kind, pol, ext_priors_none, locs, scores)
-                    kind = LEAF_ROLLOUT
+                                prior_kind, pol, ext_priors_none, locs[b], scores[b], -1)
                 break
             if depth >= max_depth:
                 kind = LEAF_ROLLOUT
@@ -346,14 +367,22 @@ def revert_virtual_loss(t, edges, depth, nodes, nn):
 
 @njit(cache=True, nogil=True)
 def backup(t, path_edge, path_node, path_len, nodes_len, leaf_kind, values_black, count,
-           rave, first_ply):
+           rave, first_ply, leaf_block, leaf_edges):
     """Turn each path's virtual loss into a real visit worth ``values_black[b]`` (black's
     view, in [-1, 1]), flipped to each mover's view. With ``rave``, every node on the path
     also credits the AMAF statistics of its children whose point its side to move played
-    first later in the simulation (tree path and playout; ``first_ply`` from the root)."""
+    first later in the simulation (tree path and playout; ``first_ply`` from the root).
+    Nodes expanded into reserved blocks (leaf_block[b] >= 0) are published here."""
     for b in range(count):
         if leaf_kind[b] == LEAF_COLLISION:
             continue
+        if leaf_block[b] >= 0:
+            v = path_node[b, nodes_len[b] - 1]
+            if leaf_edges[b] > 0:
+                t.node_count[v] = leaf_edges[b]
+                t.node_first[v] = leaf_block[b]
+            else:
+                t.node_first[v] = UNEXPANDED
         vb = values_black[b]
         for d in range(path_len[b]):
             e = path_edge[b, d]
@@ -382,7 +411,7 @@ def amaf_update(t, v, depth, vm, first_ply):
         if point >= n * n:
             continue
         fp = first_ply[(point // n + 1) * w + point % n + 1]
-        if fp >= depth and (fp - depth) % 2 == 0:
+        if fp >= depth and ((fp - depth) & 1) == 0:
             t.amaf_n[e] += 1
             t.amaf_w[e] += vm
 

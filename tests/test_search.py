@@ -103,13 +103,23 @@ def test_python_evaluator_path_matches_bookkeeping():
     assert_visits_add_up(mcts)
 
 
-def test_seeded_search_is_reproducible_across_threads():
-    def run(threads):
-        mcts = MCTS(SearchConfig(threads=threads, batch_size=8, seed=3, max_tree_mb=16))
+def test_seeded_batch_search_is_reproducible_across_threads():
+    def run(seed, threads):
+        mcts = MCTS(SearchConfig(threads=threads, batch_size=8, seed=seed, max_tree_mb=16))
         result = mcts.search(Game(7, 7.0), simulations=800)
         return [(c.point, c.visits) for c in result.children]
 
-    assert run(1) == run(2)
+    assert run(3, 1) == run(3, 2)
+    assert run(3, 1) != run(4, 1)
+
+
+def test_lanes_respect_an_exact_simulation_budget():
+    mcts = MCTS(SearchConfig(threads=3, batch_size=8, max_tree_mb=16, parallel="lanes"))
+    for sims in (5, 100, 1001):
+        mcts.forget()
+        result = mcts.search(Game(7, 7.0), simulations=sims, stop_early=False)
+        assert result.simulations == sims and result.root_visits == sims
+        assert_visits_add_up(mcts)
 
 
 def test_tree_reuse_keeps_the_subtree_statistics():
