@@ -16,14 +16,18 @@ Resignation: after ``resign_moves`` consecutive searches whose best win rate is 
 from __future__ import annotations
 
 import copy
+import logging
 import time
 from dataclasses import dataclass, fields
 
+from .coords import point_to_vertex
 from .evaluators import Evaluator, RolloutConfig
 from .game import Game
 from .player import RESIGN, TimeBudget
 from .position import BLACK
 from .search import MCTS, SearchConfig, SearchResult
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,10 @@ class MCTSPlayer:
             budget = TimeBudget(max(0.05, budget.seconds - (time.perf_counter() - start)))
         result = self._search(game, budget)
         self.last_result = result
+        log.info("%d simulations in %.2fs%s, win rate %.3f, visits %s, pv %s", result.simulations,
+                 result.seconds, " (stopped early)" if result.stopped_early else "", result.winrate,
+                 [(point_to_vertex(c.point, n), c.visits) for c in result.children[:3]],
+                 " ".join(point_to_vertex(p, n) for p in result.pv[:8]))
         if self._should_resign(result):
             return RESIGN
         for child in result.children:
