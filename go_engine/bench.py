@@ -79,13 +79,13 @@ def bench_rollout(n: int = 19, seconds: float = 3.0, komi: float = 7.5, weights:
     rw = load_rollout_weights(weights, n=n)
     pos = Position(n)
     max_moves = default_max_moves(n)
-    policy_playout_batch(pos.color, pos.links, pos.info, ZOBRIST, rw.ew, rw.pos_class, 1, 5, max_moves, komi)
+    policy_playout_batch(pos.color, pos.links, pos.info, ZOBRIST, rw.ew, 1, 5, max_moves, komi)
     count, moves, wall, cpu, seed, wins = 0, 0, 0.0, 0.0, 2, 0
     chunk = 100 if n > 9 else 500
     while wall < seconds:
         t0, c0 = time.perf_counter(), time.process_time()
-        b, m = policy_playout_batch(pos.color, pos.links, pos.info, ZOBRIST, rw.ew, rw.pos_class,
-                                    seed, chunk, max_moves, komi)
+        b, m = policy_playout_batch(pos.color, pos.links, pos.info, ZOBRIST, rw.ew, seed, chunk,
+                                    max_moves, komi)
         wall += time.perf_counter() - t0
         cpu += time.process_time() - c0
         count += chunk

@@ -265,6 +265,17 @@ def make_pos_class(n: int) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True, inline="always")
+def pos_class_of(loc, n):
+    """``make_pos_class(n)[loc]`` computed on the fly (for kernels that get no table)."""
+    w = n + 2
+    r = loc // w - 1
+    col = loc % w - 1
+    a = min(min(r, n - 1 - r), 6)
+    b = min(min(col, n - 1 - col), 6)
+    return min(a, b) * 7 + max(a, b)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def dist_class(dr, dc):
     """Offset class inside the window (both |dr|, |dc| <= NEAR_R, not both 0)."""
     a = abs(dr)

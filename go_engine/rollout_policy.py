@@ -121,7 +121,7 @@ def feature_scores(weights, feats, count, out):
 
 
 @njit(cache=True, nogil=True)
-def policy_priors(color, links, info, weights, pos_class, locs, count, out):
+def policy_priors(color, links, info, weights, locs, count, out):
     """Tree priors: out[k] = softmax probability of c = to_play playing locs[k] among
     locs[0:count] (moves not legal get 0); out[count] (the pass) gets 0. Own eyes included."""
     n = info[bk.I_N]
@@ -129,6 +129,10 @@ def policy_priors(color, links, info, weights, pos_class, locs, count, out):
     all_locs = np.empty(n * n, np.int64)
     feats = np.empty((n * n, NFEAT), np.int64)
     scores = np.empty(n * n, np.float64)
+    w = n + 2
+    pos_class = np.empty(w * w, np.int64)
+    for loc in range(w * w):
+        pos_class[loc] = pt.pos_class_of(loc, n)  # walls get junk, never read
     m = position_features(color, links, info, pos_class, c, False, all_locs, feats)
     best = feature_scores(weights, feats, m, scores)
     prob = np.zeros(color.shape[0], np.float64)
@@ -156,7 +160,7 @@ def _lone_tactics(ne, atari):
 
 
 @njit(cache=True, nogil=True)
-def _refresh_point(color, links, w, loc, ew, pos_class, ecache, lcache, lstamp, sid):
+def _refresh_point(color, links, w, loc, ew, ecache, lcache, lstamp, sid):
     """Recompute exp(cached score) of both colours at loc (0 if occupied, suicide, own eye).
 
     ``ew`` = exp(weights). One read of the neighbours serves both colours' pattern keys and
@@ -200,7 +204,7 @@ def _refresh_point(color, links, w, loc, ew, pos_class, ecache, lcache, lstamp, 
         s = pt.diag_state_black(color, links, loc + d)
         kb = kb * 8 + s
         kw = kw * 8 + pt.SWAP[s]
-    base = ew[pt.OFF_POS + pos_class[loc]]
+    base = ew[pt.OFF_POS + pt.pos_class_of(loc, w - 2)]
     # black
     # tactics without the full reader when no chain around is in atari and either 3+
     # liberties are certain or no own chain joins (then the liberties are the empty points)
@@ -280,7 +284,7 @@ def _mark_libs(color, links, dirty, dlist, nd, w, hd):
 
 
 @njit(cache=True, nogil=True)
-def play_and_update(color, links, info, zob, loc, c, ew, pos_class, ecache, rows,
+def play_and_update(color, links, info, zob, loc, c, ew, ecache, rows,
                     dirty, dlist, stamp, capbuf, lcache, lstamp, move_id):
     """Place c at legal ``loc`` and refresh the cached scores of every point whose cached
     features may have changed. ``stamp`` (int64[A]) marks chains seen in this move.
@@ -346,7 +350,7 @@ def play_and_update(color, links, info, zob, loc, c, ew, pos_class, ecache, rows
         x = dlist[i]
         dirty[x] = 0
         if color[x] != bk.WALL:
-            _refresh_point(color, links, w, x, ew, pos_class, ecache, lcache, lstamp, move_id)
+            _refresh_point(color, links, w, x, ew, ecache, lcache, lstamp, move_id)
     # rows touched: recompute their sums from scratch (no drift)
     for i in range(nd):
         r = dlist[i] // w
@@ -497,11 +501,11 @@ def sample_move(color, links, info, ew, ecache, rows, state, sidx, sloc, sval):
 
 
 @njit(cache=True, nogil=True)
-def policy_playout(color, links, info, zob, ew, pos_class, state, max_moves):
+def policy_playout(color, links, info, zob, ew, state, max_moves):
     """Play the position out in place with moves sampled from the rollout policy; return
     the number of moves played (passes included). Stops at two passes or ``max_moves``.
-    ``ew``: exp of the flat weight array (``RolloutWeights.ew``); ``pos_class``:
-    ``patterns.make_pos_class(n)``; ``state``: uint64[1] xorshift state."""
+    ``ew``: exp of the flat weight array (``RolloutWeights.ew``), the only policy input;
+    ``state``: uint64[1] xorshift state."""
     n = info[bk.I_N]
     w = n + 2
     cells = w * w
@@ -518,7 +522,7 @@ def policy_playout(color, links, info, zob, ew, pos_class, state, max_moves):
     lstamp = np.full(cells, -1, np.int64)
     for r in range(1, n + 1):
         for col in range(1, n + 1):
-            _refresh_point(color, links, w, r * w + col, ew, pos_class, ecache, lcache, lstamp, 0)
+            _refresh_point(color, links, w, r * w + col, ew, ecache, lcache, lstamp, 0)
     _rebuild_rows(ecache, rows, n, w)
     moves = 0
     while moves < max_moves and info[bk.I_PASSES] < 2:
@@ -527,14 +531,14 @@ def policy_playout(color, links, info, zob, ew, pos_class, state, max_moves):
         if loc == bk.PASS_LOC:
             bk.play_pass(info, c)
         else:
-            play_and_update(color, links, info, zob, loc, c, ew, pos_class, ecache, rows,
+            play_and_update(color, links, info, zob, loc, c, ew, ecache, rows,
                             dirty, dlist, stamp, capbuf, lcache, lstamp, moves + 1)
         moves += 1
     return moves
 
 
 @njit(cache=True, nogil=True)
-def policy_playout_batch(color, links, info, zob, ew, pos_class, seed, count, max_moves, komi):
+def policy_playout_batch(color, links, info, zob, ew, seed, count, max_moves, komi):
     """``count`` policy rollouts from one position; returns (black wins, total moves)."""
     state = np.empty(1, dtype=np.uint64)
     state[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
@@ -548,7 +552,7 @@ def policy_playout_batch(color, links, info, zob, ew, pos_class, seed, count, ma
         wcolor[:] = color
         wlinks[:, :] = links
         winfo[:] = info
-        total += policy_playout(wcolor, wlinks, winfo, zob, ew, pos_class, state, max_moves)
+        total += policy_playout(wcolor, wlinks, winfo, zob, ew, state, max_moves)
         b, wh = bk.area_counts(wcolor, n)
         if b - wh - komi > 0:
             wins += 1
@@ -556,7 +560,7 @@ def policy_playout_batch(color, links, info, zob, ew, pos_class, seed, count, ma
 
 
 @njit(cache=True, nogil=True)
-def cached_scores(color, links, info, ew, pos_class, ecache):
+def cached_scores(color, links, info, ew, ecache):
     """Fill ecache (float64[2, A]) from scratch, as ``policy_playout`` starts (tests compare
     it with the incrementally maintained cache)."""
     n = info[bk.I_N]
@@ -566,7 +570,7 @@ def cached_scores(color, links, info, ew, pos_class, ecache):
     lstamp = np.full(w * w, -1, np.int64)
     for r in range(1, n + 1):
         for col in range(1, n + 1):
-            _refresh_point(color, links, w, r * w + col, ew, pos_class, ecache, lcache, lstamp, 0)
+            _refresh_point(color, links, w, r * w + col, ew, ecache, lcache, lstamp, 0)
 
 
 # --- weights ---------------------------------------------------------------------------------

@@ -143,12 +143,12 @@ def test_playout_cache_matches_training_features():
     rw = random_weights(6)
     pos = Position(19)
     state = np.array([11], np.uint64)
-    rp.policy_playout(pos.color, pos.links, pos.info, ZOBRIST, rw.ew, rw.pos_class, state, 150)
+    rp.policy_playout(pos.color, pos.links, pos.info, ZOBRIST, rw.ew, state, 150)
     pos.info[bk.I_LAST] = 0
     pos.info[bk.I_LAST2] = 0  # static features only
     pos.info[bk.I_KO] = 0
     ecache = np.zeros((2, 21 * 21))
-    rp.cached_scores(pos.color, pos.links, pos.info, rw.ew, rw.pos_class, ecache)
+    rp.cached_scores(pos.color, pos.links, pos.info, rw.ew, ecache)
     checked = 0
     for c in (BLACK, WHITE):
         locs = np.empty(361, np.int64)
@@ -164,7 +164,7 @@ def test_playout_cache_matches_training_features():
 
 
 @njit(cache=True)
-def _step_and_check(color, links, info, zob, ew, weights, pos_class, seed, max_moves):
+def _step_and_check(color, links, info, zob, ew, seed, max_moves):
     """Play a policy rollout move by move; after each move compare the incremental cache with
     a from-scratch one, and check no move fills the mover's own eye. Returns (moves played,
     cache mismatches, eye fills, passes at the end)."""
@@ -185,7 +185,7 @@ def _step_and_check(color, links, info, zob, ew, weights, pos_class, seed, max_m
     sval = np.empty(64)
     lcache = np.empty((3, cells), np.int64)
     lstamp = np.full(cells, -1, np.int64)
-    rp.cached_scores(color, links, info, ew, pos_class, ecache)
+    rp.cached_scores(color, links, info, ew, ecache)
     rp._rebuild_rows(ecache, rows, n, w)
     moves = 0
     bad = 0
@@ -200,10 +200,10 @@ def _step_and_check(color, links, info, zob, ew, weights, pos_class, seed, max_m
                 eye_fills += 1
             if bk.legal_status(color, links, info, zob, zob[0], 0, loc, c) != bk.LEGAL:
                 bad += 1000
-            rp.play_and_update(color, links, info, zob, loc, c, ew, pos_class, ecache, rows,
+            rp.play_and_update(color, links, info, zob, loc, c, ew, ecache, rows,
                                dirty, dlist, stamp, capbuf, lcache, lstamp, moves + 1)
         moves += 1
-        rp.cached_scores(color, links, info, ew, pos_class, fresh)
+        rp.cached_scores(color, links, info, ew, fresh)
         for x in range(cells):
             for ci in range(2):
                 a = ecache[ci, x]
@@ -220,7 +220,7 @@ def test_incremental_cache_equals_recomputation_and_no_eye_fill(seed):
     rw = random_weights(seed, scale=1.5)
     pos = Position(19)
     moves, bad, eye_fills, passes = _step_and_check(pos.color, pos.links, pos.info, ZOBRIST, rw.ew,
-                                                    rw.weights, rw.pos_class, seed, 1100)
+                                                    seed, 1100)
     assert bad == 0
     assert eye_fills == 0
     assert passes == 2 and moves < 1100  # ended by two passes
@@ -233,7 +233,7 @@ def test_playout_kernel_ends_and_leaves_a_consistent_board():
     state = np.array([99], np.uint64)
     for _ in range(20):
         q = pos.copy()
-        moves = rp.policy_playout(q.color, q.links, q.info, ZOBRIST, rw9.ew, rw9.pos_class, state, 400)
+        moves = rp.policy_playout(q.color, q.links, q.info, ZOBRIST, rw9.ew, state, 400)
         assert 0 < moves < 400 and q.info[bk.I_PASSES] == 2
         assert bk.check_links(q.color, q.links, q.info) == 0
         # at the end every empty point is an eye of one side or unplayable for both
@@ -246,7 +246,7 @@ def test_playout_kernel_ends_and_leaves_a_consistent_board():
                     assert not legal or bk.is_eye(q.color, w, loc, c) or (
                         loc == q.info[bk.I_KO] and c == q.info[bk.I_KO_COLOR])
     wins, total = rp.policy_playout_batch(pos.color, pos.links, pos.info, ZOBRIST, rw9.ew,
-                                          rw9.pos_class, 7, 10, 400, 7.0)
+                                          7, 10, 400, 7.0)
     assert 0 <= wins <= 10 and total > 0
 
 
@@ -264,7 +264,7 @@ def test_priors_and_player():
     # the Numba prior kernel agrees on a subset of moves
     locs = np.array([pos.p2l[p] for p in (0, 20, 100)], np.int64)
     out = np.empty(4)
-    rp.policy_priors(pos.color, pos.links, pos.info, rw.weights, rw.pos_class, locs, 3, out)
+    rp.policy_priors(pos.color, pos.links, pos.info, rw.weights, locs, 3, out)
     assert np.allclose(out[:3], probs[[0, 20, 100]]) and out[3] == 0.0
     player = rp.RolloutPolicyPlayer(rw)
     move = player.genmove(game, pos.to_play, TimeBudget())
