@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import go_engine  # noqa: F401  (sets the Numba cache folder before anything imports numba)
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
