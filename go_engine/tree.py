@@ -231,20 +231,22 @@ def select_child(t, v, c_puct, fpu_reduction, vloss, rave_equiv):
     parent_n = t.node_n[v] + t.node_vl[v]
     parent_q = t.node_w[v] / t.node_n[v] if t.node_n[v] > 0 else 0.0
     fpu_q = parent_q - fpu_reduction
-    sqrt_n = np.sqrt(max(parent_n, 1))
+    cu = c_puct * np.sqrt(max(parent_n, 1))   # hoisted: this loop is the serial hot spot
+    inv_equiv = 1.0 / rave_equiv if rave_equiv > 0.0 else 0.0
     best = first
     best_score = -1e300
     for e in range(first, first + t.node_count[v]):
-        n_eff = t.child_n[e] + vloss * t.child_vl[e]
+        vl = vloss * t.child_vl[e]
+        n_eff = t.child_n[e] + vl
         if n_eff > 0:
-            q = (t.child_w[e] - vloss * t.child_vl[e]) / n_eff
+            q = (t.child_w[e] - vl) / n_eff
         else:
             q = fpu_q
-        if rave_equiv > 0.0 and t.amaf_n[e] > 0:
-            an = t.amaf_n[e]
-            beta = an / (an + n_eff + n_eff * an / rave_equiv)
+        an = t.amaf_n[e]
+        if an > 0 and inv_equiv > 0.0:
+            beta = an / (an + n_eff + n_eff * an * inv_equiv)
             q = (1.0 - beta) * q + beta * (t.amaf_w[e] / an)
-        score = q + c_puct * t.child_p[e] * sqrt_n / (1.0 + n_eff)
+        score = q + cu * t.child_p[e] / (1.0 + n_eff)
         if score > best_score:
             best_score = score
             best = e
@@ -373,6 +375,11 @@ def backup(t, path_edge, path_node, path_len, nodes_len, leaf_kind, values_black
     also credits the AMAF statistics of its children whose point its side to move played
     first later in the simulation (tree path and playout; ``first_ply`` from the root).
     Nodes expanded into reserved blocks (leaf_block[b] >= 0) are published here."""
+    w = int(np.sqrt(first_ply.shape[1]) + 0.5)  # first_ply rows span the padded board
+    n = w - 2
+    p2l = np.empty(n * n, np.int64)
+    for p in range(n * n):
+        p2l[p] = (p // n + 1) * w + p % n + 1
     for b in range(count):
         if leaf_kind[b] == LEAF_COLLISION:
             continue
@@ -397,20 +404,20 @@ def backup(t, path_edge, path_node, path_len, nodes_len, leaf_kind, values_black
             vm = vb if t.node_to_play[v] == bk.BLACK else -vb
             t.node_w[v] += vm
             if rave and t.node_first[v] >= 0:
-                amaf_update(t, v, d, vm, first_ply[b])
+                amaf_update(t, v, d, vm, first_ply[b], p2l)
 
 
 @njit(cache=True, nogil=True)
-def amaf_update(t, v, depth, vm, first_ply):
-    """Credit v's children played first by v's side to move at a ply >= depth (same parity)."""
+def amaf_update(t, v, depth, vm, first_ply, p2l):
+    """Credit v's children played first by v's side to move at a ply >= depth (same parity).
+    ``p2l``: loc of each point (a table: an integer division per child costs more than the rest)."""
     first = t.node_first[v]
-    w = int(np.sqrt(first_ply.shape[0]) + 0.5)  # first_ply spans the padded board
-    n = w - 2
+    npts = p2l.shape[0]
     for e in range(first, first + t.node_count[v]):
         point = t.child_point[e]
-        if point >= n * n:
+        if point >= npts:
             continue
-        fp = first_ply[(point // n + 1) * w + point % n + 1]
+        fp = first_ply[p2l[point]]
         if fp >= depth and ((fp - depth) & 1) == 0:
             t.amaf_n[e] += 1
             t.amaf_w[e] += vm
