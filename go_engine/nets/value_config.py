@@ -18,7 +18,8 @@ from .weights import REPO_DATA, flatten_tree, unflatten_tree
 @dataclass(frozen=True)
 class ValueNetConfig:
     """AlphaGo's value net: the policy trunk (first 5x5 then 3x3 convolutions) on 49 planes,
-    a 1x1 convolution, a fully connected layer of 256 rectifiers and one tanh output.
+    a 1x1 convolution to one channel (linear here: a rectified single channel died in
+    training), a fully connected layer of 256 rectifiers and one tanh output.
     Here ``layers`` counts the trunk convolutions plus the 1x1 (as in ``PolicyNetConfig``)."""
 
     board_size: int = 19

@@ -27,7 +27,9 @@ class ValueNet(nn.Module):
         x = nn.relu(nn.Conv(cfg.filters, (k, k), padding="SAME", dtype=self.dtype, name="conv_0")(x))
         for i in range(1, cfg.layers - 1):
             x = nn.relu(nn.Conv(cfg.filters, (3, 3), padding="SAME", dtype=self.dtype, name=f"conv_{i}")(x))
-        x = nn.relu(nn.Conv(1, (1, 1), dtype=self.dtype, name="conv_1x1")(x))
+        # a linear 1x1 projection: a rectified single channel can die (all negative -> a
+        # constant output), which happened in training, so no ReLU here
+        x = nn.Conv(1, (1, 1), dtype=self.dtype, name="conv_1x1")(x)
         x = x.reshape(planes.shape[0], -1)
         x = nn.relu(nn.Dense(cfg.fc_units, dtype=self.dtype, name="fc")(x))
         v = nn.Dense(1, dtype=self.dtype, name="out")(x)
