@@ -66,12 +66,29 @@ class HeuristicEvaluator:
         return np.stack(rows), np.zeros(len(positions), np.float32)
 
 
+class PatternPriorEvaluator:
+    """Priors from the rollout policy's softmax (``rollout_policy``), computed in Numba by the
+    search; value 0. The Python ``evaluate`` is for inspection."""
+
+    native_prior = pr.PRIOR_PATTERN
+
+    def evaluate(self, positions: Sequence[Position]) -> tuple[np.ndarray, np.ndarray]:
+        from .rollout_policy import load_rollout_weights, rollout_priors
+        rows = []
+        for pos in positions:
+            row = rollout_priors(pos, load_rollout_weights(n=pos.n)).astype(np.float32)
+            rows.append(row / max(row.sum(), 1e-30))
+        return np.stack(rows), np.zeros(len(positions), np.float32)
+
+
 def make_evaluator(prior: str) -> Evaluator:
     """The evaluator of a ``SearchConfig.prior`` name."""
     if prior == "uniform":
         return UniformEvaluator()
     if prior == "heuristic":
         return HeuristicEvaluator()
+    if prior == "pattern":
+        return PatternPriorEvaluator()
     raise ValueError(f"unknown prior {prior!r}; choose from {sorted(pr.PRIOR_NAMES)}")
 
 

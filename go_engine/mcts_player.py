@@ -149,15 +149,20 @@ def _with_side_to_move(game: Game, color: int) -> Game:
 def player_from_options(seed: int | None = None, seconds: float | None = None, playouts: int | None = None,
                         threads: int | None = None, extra: dict | None = None) -> MCTSPlayer:
     """Build an MCTSPlayer from front-end options. ``extra`` may name any ``SearchConfig`` or
-    ``PlayerConfig`` field as text (``rave_equiv=0``, ``c_puct=1.5``, ``resign=false``);
+    ``PlayerConfig`` field as text (``rave_equiv=0``, ``c_puct=1.5``, ``resign=false``), or
+    ``playout=random|pattern`` (the playout kernel; ``prior=pattern`` for pattern priors);
     an unknown key or a bad value raises ValueError naming it."""
     search_fields = {f.name: f.type for f in fields(SearchConfig)}
     player_fields = {f.name: f.type for f in fields(PlayerConfig)}
     search_kw: dict = {}
     player_kw: dict = {}
+    rollout_kw: dict = {}
     for key, text in (extra or {}).items():
         if key in ("weights",):
             continue  # a network option, meaningless to this player
+        if key == "playout":
+            rollout_kw["kind"] = text
+            continue
         if key in search_fields:
             search_kw[key] = _parse_field(key, text, search_fields[key])
         elif key in player_fields:
@@ -173,7 +178,7 @@ def player_from_options(seed: int | None = None, seconds: float | None = None, p
         player_kw["playouts"] = playouts
     if seconds:
         player_kw["default_seconds"] = seconds
-    return MCTSPlayer(SearchConfig(**search_kw), PlayerConfig(**player_kw))
+    return MCTSPlayer(SearchConfig(**search_kw), PlayerConfig(**player_kw), rollout=RolloutConfig(**rollout_kw))
 
 
 def _parse_field(key: str, text: str, type_name) -> object:

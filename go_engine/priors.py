@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit
 
 from . import board_kernels as bk
+from .rollout_policy import policy_priors
 
 
 class PolicyArrays(NamedTuple):
@@ -41,7 +42,8 @@ def no_policy() -> PolicyArrays:
 
 PRIOR_UNIFORM = 0
 PRIOR_HEURISTIC = 1
-PRIOR_NAMES = {"uniform": PRIOR_UNIFORM, "heuristic": PRIOR_HEURISTIC}
+PRIOR_PATTERN = 2   # the rollout policy's softmax (``rollout_policy.policy_priors``)
+PRIOR_NAMES = {"uniform": PRIOR_UNIFORM, "heuristic": PRIOR_HEURISTIC, "pattern": PRIOR_PATTERN}
 
 CAPTURE = 6.0
 SAVE_BY_CAPTURE = 4.0
@@ -163,7 +165,13 @@ def expansion_priors(color, links, info, locs, count, prior_kind, pol, out):
     """out[0:count] = weights of the moves locs[0:count], out[count] = weight of the pass
     (unnormalised; the caller normalises). ``pol`` is the search's ``PolicyArrays`` (pattern
     weights for a pattern prior kind; empty otherwise)."""
-    if prior_kind == PRIOR_HEURISTIC:
+    if prior_kind == PRIOR_PATTERN:
+        policy_priors(color, links, info, pol.weights, locs, count, out)
+        total = 0.0
+        for k in range(count):
+            total += out[k]
+        out[count] = PASS_WEIGHT * total / count if count > 0 else 1.0
+    elif prior_kind == PRIOR_HEURISTIC:
         c = info[bk.I_TO_PLAY]
         marks = np.zeros(color.shape[0], np.int8)
         total = 0.0

@@ -6,8 +6,8 @@ leaf slot b owns its work arrays and its RNG state, so results do not depend on 
 of threads or their scheduling: a seeded search is reproducible. Selection and backup are
 serial and cheap next to the playouts.
 
-Playout kernels are chosen by a code: ``PLAYOUT_RANDOM`` (``playout.random_playout``). The
-pattern policy adds a code and a branch in ``run_playout`` (its arrays arrive in ``pol``).
+Playout kernels are chosen by a code: ``PLAYOUT_RANDOM`` (``playout.random_playout``) or
+``PLAYOUT_PATTERN`` (the pattern policy of ``rollout_policy``; its arrays arrive in ``pol``).
 """
 from __future__ import annotations
 
@@ -23,11 +23,13 @@ from numba import njit, prange  # noqa: E402
 
 from . import board_kernels as bk  # noqa: E402
 from .playout import pick_random_move, random_playout  # noqa: E402
+from .rollout_policy import policy_playout  # noqa: E402
 from .tree import (F_RAVE_EQUIV, I_PRIOR_KIND, LEAF_COLLISION, LEAF_PENDING,  # noqa: E402
                    LEAF_TERMINAL, backup, expand_node, select_leaves)
 
 PLAYOUT_RANDOM = 0
-PLAYOUT_NAMES = {"random": PLAYOUT_RANDOM}
+PLAYOUT_PATTERN = 1   # AlphaGo's fast rollout policy (``rollout_policy.policy_playout``)
+PLAYOUT_NAMES = {"random": PLAYOUT_RANDOM, "pattern": PLAYOUT_PATTERN}
 
 
 @njit(cache=True, nogil=True)
@@ -71,6 +73,12 @@ def run_playout(kind, color, links, info, zob, state, max_moves, pol, record, fi
 
     A kernel that cannot record its moves (e.g. the pattern policy's) is followed by
     ``first_ply_from_age``, which reads the placement ply of the final stones instead."""
+    if kind == PLAYOUT_PATTERN:
+        root_ply = info[bk.I_PLY] - ply0
+        moves = policy_playout(color, links, info, zob, pol.ew, state, max_moves)
+        if record:
+            first_ply_from_age(color, links, info, first_ply, root_ply, ply0)
+        return moves
     if record:
         return random_playout_recorded(color, links, info, zob, state, max_moves, first_ply, ply0)
     return random_playout(color, links, info, zob, state, max_moves)

@@ -43,7 +43,7 @@ from .evaluators import Evaluator, RolloutConfig, make_evaluator
 from .game import Game, Move
 from .playout import default_max_moves
 from .position import ZOBRIST, Position
-from .priors import PolicyArrays, no_policy
+from .priors import PRIOR_PATTERN, PolicyArrays, no_policy
 from .rollouts import PLAYOUT_NAMES, evaluate_batch, rollout_leaves, run_native
 
 
@@ -127,9 +127,13 @@ class Lane:
 
 
 def policy_arrays(rollout: RolloutConfig, evaluator: Evaluator, n: int) -> PolicyArrays:
-    """The pattern-policy arrays the chosen playout kernel and prior kind need (none yet:
-    the pattern kernel plugs in here by loading ``rollout_policy`` weights for size n)."""
-    return no_policy()
+    """The pattern-policy arrays the chosen playout kernel and prior kind need: the rollout
+    policy's weights for size n (``data/rollout_<n>.npz`` or ``rollout.weights_path``)."""
+    if rollout.kind != "pattern" and getattr(evaluator, "native_prior", None) != PRIOR_PATTERN:
+        return no_policy()
+    from .rollout_policy import load_rollout_weights
+    rw = load_rollout_weights(rollout.weights_path, n=n)
+    return PolicyArrays(rw.weights.astype(np.float32), rw.ew.astype(np.float32), np.zeros(0, np.int64))
 
 
 class MCTS:

@@ -2,6 +2,8 @@
 superko in the tree, and the obvious move on small ASCII fixtures."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -303,3 +305,18 @@ def test_rave_search_finds_the_obvious_move(text, komi, answer):
     game = game_from_ascii(text, BLACK, komi)
     result = MCTS(SearchConfig(threads=2, max_tree_mb=64, seed=1, rave_equiv=1000.0)).search(game, simulations=4000)
     assert point_to_vertex(result.move, game.n) == answer
+
+
+@pytest.mark.skipif(not (Path(__file__).resolve().parents[1] / "data" / "rollout_9.npz").exists(),
+                    reason="no 9x9 rollout-policy weights (data/rollout_9.npz)")
+def test_pattern_priors_and_playouts_plug_in():
+    from go_engine.evaluators import RolloutConfig
+    game = Game(9, 7.0)
+    mcts = MCTS(SearchConfig(threads=2, batch_size=8, prior="pattern", max_tree_mb=32),
+                rollout=RolloutConfig(kind="pattern"))
+    result = mcts.search(game, simulations=200, stop_early=False)
+    assert result.root_visits == 200
+    assert_visits_add_up(mcts)
+    priors = {c.point: c.prior for c in result.children}
+    assert abs(sum(priors.values()) - 1.0) < 1e-4
+    assert priors[81] < max(priors.values()) / 10  # the pass stays unlikely
