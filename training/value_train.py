@@ -127,6 +127,7 @@ def plot_value(metrics_path: Path, png_path: Path) -> None:
         ax.plot([r["step"] for r in val], [r["val_mse"] for r in val], "o-", label="held-out MSE")
         ax.plot([r["step"] for r in val], [r["train_mse"] for r in val], "s--", label="train-set MSE")
         ax.axhline(val[-1]["constant_mse"], color="grey", ls=":", label="constant predictor")
+        ax.set_ylim(top=max(ax.get_ylim()[1], val[-1]["constant_mse"] + 0.02))  # axhline does not autoscale
     ax.set_xlabel("step")
     ax.set_ylabel("mean squared error")
     ax.grid(alpha=0.3)
