@@ -370,8 +370,8 @@ def ray_train_rl(init_weights: str, run_dir: str | Path, updates: int, workers: 
     process) updates whenever ``games_per_update`` new games are on disk."""
     from tqdm import tqdm
     run_dir = Path(run_dir)
+    init_ray(address, num_cpus)  # before JAX starts its threads in this process (Ray forks helpers)
     learner = ShardLearner(run_dir, init_weights, n, optimizer, lr, "mean", games_per_update, pool_every, seed)
-    init_ray(address, num_cpus)
     pool = SelfPlayPool(run_dir, workers, n=n, komi=komi, seed=seed + 7919 * learner.step_count)
     bar = tqdm(total=updates, initial=learner.step_count, desc="train rl (ray)", unit="update", disable=not progress)
     t0 = time.perf_counter()
