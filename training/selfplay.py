@@ -416,30 +416,33 @@ def shard_games(shard: dict) -> list[GameRecord]:
     return out
 
 
+def record_game(rec: GameRecord):
+    """The rules engine's ``Game`` of a record (every move re-checked, superko included)."""
+    from go_engine.game import Game
+    game = Game(rec.n, rec.komi)
+    for code in rec.codes:
+        code = int(code)
+        game.play(code if code >= 0 else -code - 1, bk.BLACK if code >= 0 else bk.WHITE)
+    return game
+
+
 def game_to_sgf_text(rec: GameRecord, comments: bool = True) -> str:
-    """SGF of one self-play game (sgfmill), with each policy move's probability as a comment."""
-    from sgfmill import sgf
-    n = rec.n
-    game = sgf.Sgf_game(size=n)
-    root = game.get_root()
-    root.set("KM", rec.komi)
-    root.set("PB", rec.black)
-    root.set("PW", rec.white)
-    root.set("RU", "Chinese")
+    """SGF of one self-play game (``go_engine.sgf.game_to_sgf``), with each policy move's
+    probability as a comment."""
+    from go_engine.sgf import game_to_sgf
+    notes = {}
+    if comments:
+        for k, p in enumerate(rec.probs, start=1):
+            if p > 0:
+                notes[k] = f"p={p:.3f}"
+            elif p < 0:
+                notes[k] = "uniformly random move"
     if rec.winner:
-        root.set("RE", f"{'B' if rec.winner > 0 else 'W'}+{abs(rec.score):g}")
+        result = f"{'B' if rec.winner > 0 else 'W'}+{abs(rec.score):g}"
     else:
-        root.set("RE", "0" if rec.score == 0 else "Void")
-    for code, p in zip(rec.codes, rec.probs):
-        colour = "b" if code >= 0 else "w"
-        point = code if code >= 0 else -code - 1
-        node = game.extend_main_sequence()
-        node.set_move(colour, None if point == n * n else ((n - 1 - point // n), point % n))
-        if comments and p > 0:
-            node.set("C", f"p={p:.3f}")
-        elif comments and p < 0:
-            node.set("C", "uniformly random move")
-    return game.serialise().decode()
+        result = "0" if rec.score == 0 else "Void"
+    return game_to_sgf(record_game(rec), result=result, black=rec.black, white=rec.white, comments=notes,
+                       application="go-engine selfplay")
 
 
 def shard_to_sgf(shard_path: str | Path, out_dir: str | Path) -> int:
