@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import PolicyNetConfig
-from .weights import default_policy_weights, load_policy_weights
+from .weights import load_policy_weights, resolve_policy_weights
 
 BUCKETS = (1, 8, 64, 256, 1024)
 
@@ -24,7 +24,7 @@ class PolicyEvaluator:
 
         from .policy_net import PolicyNet
         if variables is None:
-            path = Path(weights) if weights else default_policy_weights(board_size)
+            path = resolve_policy_weights(weights, board_size)
             config, variables, self.meta = load_policy_weights(path)
             self.path = path
         else:

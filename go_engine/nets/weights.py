@@ -19,6 +19,16 @@ def default_policy_weights(board_size: int) -> Path:
     return REPO_DATA / f"policy_{board_size}.npz"
 
 
+def resolve_policy_weights(spec: str | Path | None, board_size: int) -> Path:
+    """A weight file from a name: None/"" or "sl" -> data/policy_<n>.npz (the SL policy),
+    "rl" -> data/rl_policy_<n>.npz (the RL policy), anything else is a path."""
+    if spec is None or str(spec) in ("", "sl"):
+        return default_policy_weights(board_size)
+    if str(spec) == "rl":
+        return REPO_DATA / f"rl_policy_{board_size}.npz"
+    return Path(spec)
+
+
 def flatten_tree(tree: dict, prefix: str = "") -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     for key, value in tree.items():
