@@ -1,7 +1,6 @@
 """Parser for Pachi's t-unit ``.t`` files: ASCII boards followed by test lines (``ladder b c3 1``)."""
 from __future__ import annotations
 
-import lzma
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path

@@ -9,7 +9,6 @@ policy's own rollouts (``rollout_estimates``) on held-out self-play and expert p
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
