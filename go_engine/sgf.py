@@ -26,7 +26,6 @@ import lzma
 import os
 import re
 import tarfile
-import tempfile
 import zipfile
 import zlib
 from collections import Counter
@@ -38,6 +37,7 @@ from sgfmill import sgf as sgfmill_sgf
 from sgfmill import sgf_grammar
 
 from . import board_kernels as bk
+from .atomic_io import write_text_atomic
 from .coords import MAX_SIZE, MIN_SIZE, point_to_vertex
 from .game import Game, Move
 from .position import BLACK, WHITE, IllegalMove
@@ -468,20 +468,7 @@ def game_to_sgf(game: Game, *, result: str | None = None, black: str = "", white
 def save_sgf(path: str | os.PathLike, game: Game, **kwargs) -> None:
     """Write ``game_to_sgf(game, **kwargs)`` atomically (temp file in the same folder + rename)."""
     path = Path(path)
-    data = game_to_sgf(game, **kwargs).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_text_atomic(path, game_to_sgf(game, **kwargs))
 
 
 # --- archives ------------------------------------------------------------------------------

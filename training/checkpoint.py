@@ -8,19 +8,11 @@ A checkpoint is ``ckpt-<step>.npz`` holding the pytree's leaves in flatten order
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
-
-def _write_atomic(path: Path, write) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
-        write(handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+from go_engine.atomic_io import write_atomic
 
 
 def save_checkpoint(directory: str | Path, step: int, state, config_json: str, keep: int = 2) -> Path:
@@ -30,9 +22,9 @@ def save_checkpoint(directory: str | Path, step: int, state, config_json: str, k
     leaves = jax.tree_util.tree_leaves(state)
     arrays = {f"leaf_{i:05d}": np.asarray(leaf) for i, leaf in enumerate(leaves)}
     path = directory / f"ckpt-{step:08d}.npz"
-    _write_atomic(path, lambda h: np.savez(h, **arrays))
-    _write_atomic(path.with_suffix(".json"), lambda h: h.write(config_json.encode()))
-    _write_atomic(directory / "latest.json",
+    write_atomic(path, lambda h: np.savez(h, **arrays))
+    write_atomic(path.with_suffix(".json"), lambda h: h.write(config_json.encode()))
+    write_atomic(directory / "latest.json",
                   lambda h: h.write(json.dumps({"step": step, "file": path.name}).encode()))
     old = sorted(directory.glob("ckpt-*.npz"))[:-keep] if keep > 0 else []
     for stale in old:

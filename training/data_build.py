@@ -33,6 +33,7 @@ from typing import Iterator
 
 import numpy as np
 
+from go_engine.atomic_io import write_npz_atomic
 from go_engine.position import BLACK, WHITE
 
 SPLITS = ("train", "val", "test")
@@ -177,13 +178,6 @@ class ShardWriter:
         self.files.append(path.name)
         self.index += 1
         self.games = []
-
-
-def write_npz_atomic(path: Path, arrays: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
-        np.savez_compressed(handle, **arrays)
-    os.replace(tmp, path)
 
 
 def build_shards(paths: list[str], out: str | Path, max_games: int | None = None, board_size: int | None = None,

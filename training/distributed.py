@@ -30,15 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
+from go_engine.atomic_io import write_json_atomic
+
 # one XLA / Numba thread per worker: W workers on W cores, not W^2 threads
 WORKER_ENV = {"XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
               "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, path)
 
 
 def publish_weights(run_dir: Path, version: int, config, variables: dict, meta: dict | None = None) -> Path:
@@ -94,7 +90,13 @@ class SelfPlayWorkerImpl:
         """Play ``games`` games (latest weights vs a pool opponent) and write one shard."""
         from go_engine import board_kernels as bk
 
-        from .selfplay import GameBatch, batch_to_arrays, colour_split_assigner, play_out, write_npz_atomic
+        from .selfplay import (
+            GameBatch,
+            batch_to_arrays,
+            colour_split_assigner,
+            play_out,
+            write_npz_atomic,
+        )
         t0 = time.perf_counter()
         self._refresh()
         rng = np.random.default_rng([self.seed, self.worker_id, self.seq])

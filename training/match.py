@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from go_engine.atomic_io import write_text_atomic
 from go_engine.game import max_fixed_handicap
 
 from .gtp_client import GtpClient, GtpClientError, GtpFailure
@@ -83,21 +83,6 @@ class MatchConfig:
 
 # --- files ---------------------------------------------------------------------------------------
 
-def write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
 
 def read_results(path: Path) -> list[dict[str, Any]]:
     """Game records of a results file; unreadable lines are reported on stderr and skipped."""
@@ -116,7 +101,7 @@ def read_results(path: Path) -> list[dict[str, Any]]:
 
 
 def write_results(path: Path, records: list[dict[str, Any]]) -> None:
-    write_atomic(path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in sorted(records, key=lambda r: r["index"])))
+    write_text_atomic(path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in sorted(records, key=lambda r: r["index"])))
 
 
 def prepare_out_dir(config: MatchConfig, out_dir: Path, force: bool) -> None:
@@ -135,7 +120,7 @@ def prepare_out_dir(config: MatchConfig, out_dir: Path, force: bool) -> None:
             details = ", ".join(f"{k}: {saved.get(k)!r} -> {ours.get(k)!r}" for k in diff)
             raise MatchError(f"{out_dir} holds a match with other settings ({details}); "
                              "use the same settings to resume, another --out, or --force")
-    write_atomic(path, json.dumps({"config": asdict(config), "format": 1}, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(path, json.dumps({"config": asdict(config), "format": 1}, indent=2, sort_keys=True) + "\n")
 
 
 # --- engine names ------------------------------------------------------------------------------

@@ -26,7 +26,14 @@ import numpy as np
 from numba import njit
 
 from go_engine import board_kernels as bk
-from go_engine.features import (MAX_LADDER_DEPTH, N_POLICY_PLANES, P_LIBS_AFTER, P_SENSIBLE, fill_planes)
+from go_engine.atomic_io import write_npz_atomic
+from go_engine.features import (
+    MAX_LADDER_DEPTH,
+    N_POLICY_PLANES,
+    P_LIBS_AFTER,
+    P_SENSIBLE,
+    fill_planes,
+)
 from go_engine.playout import xorshift_next
 from go_engine.position import ZOBRIST
 
@@ -259,6 +266,7 @@ class JitPolicy:
 
     def __init__(self, config):
         import jax
+
         from go_engine.nets.policy_net import PolicyNet
         model = PolicyNet(config)
         self.config = config
@@ -359,14 +367,6 @@ def single_assigner(player: NetPlayer) -> Assigner:
 
 # --- shards ------------------------------------------------------------------------------------
 
-def write_npz_atomic(path: Path, arrays: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
-        np.savez_compressed(handle, **arrays)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
 
 def batch_to_arrays(batch: GameBatch, black: Sequence[str], white: Sequence[str],
                     learner_color: np.ndarray | None = None, version: int = 0,
@@ -466,6 +466,7 @@ def load_player(spec: str, n: int, name: str | None = None, temperature: float =
     """A NetPlayer from "sl", "rl" or a weight-file path (one JitPolicy per architecture)."""
     import jax
     import jax.numpy as jnp
+
     from go_engine.nets.weights import load_policy_weights
     path = resolve_policy_weights(spec, n)
     config, variables, _ = load_policy_weights(path)
