@@ -65,12 +65,17 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     pol.add_argument("--json", action="store_true", help="print one JSON object")
     from .rollout_cli import add_rollout_eval_arguments
     add_rollout_eval_arguments(sub)
+    from .value_eval import add_value_eval_arguments
+    add_value_eval_arguments(sub)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.eval_command == "rollout":
         from .rollout_cli import cmd_eval_rollout
         return cmd_eval_rollout(args)
+    if args.eval_command == "value":
+        from .value_eval import cmd_eval_value
+        return cmd_eval_value(args)
     from .eval_policy import evaluate_policy
     result = evaluate_policy(args.weights, sgf=args.sgf, shards=args.shards, split=args.split,
                              max_games=args.max_games, max_positions=args.max_positions, progress=not args.json)

@@ -1,0 +1,239 @@
+"""The value network against Monte Carlo estimates at equal CPU time (``go-engine eval value``).
+
+AlphaGo's value-net bar compares the net's mean squared error with that of rollouts from the
+same positions. Rollouts of the SL policy network (``value_train.rollout_estimates``) are far
+slower than one value-net evaluation, so here are the *fast* estimators that can be given the
+net's own time per position:
+
+- ``random``: uniform random playouts (``go_engine.playout.playout_batch``: legal moves that do
+  not fill an own eye, simple ko, Tromp-Taylor count);
+- ``pattern``: playouts of the fast rollout policy (``go_engine.rollout_policy``, linear softmax
+  over local patterns, ``data/rollout_<n>.npz``).
+
+An estimate of k playouts is ``2 * (black wins / k) - 1`` from the side to move's view (a tie
+under an integer komi counts as a black loss, as in the kernels). ``equal_time_table`` runs a
+sweep of k, times each (playouts only: the board of the position is built beforehand, as it is
+for the net) and names, for each kind, the largest k whose time per position is within the
+value net's, features included.
+"""
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:  # the CLI builds its parser from this module: keep Numba out of its import
+    from .value_data import ValueSet
+
+FAST_KINDS = ("random", "pattern")
+
+
+def position_boards(data: ValueSet, komi: float = 7.5):
+    """A ``selfplay.GameBatch`` whose game i is set to position i of ``data``."""
+    from go_engine import board_kernels as bk
+
+    from .selfplay import GameBatch
+    longest = int(data.plies.max(initial=0))
+    gb = GameBatch(data.n, max(data.size, 1), max_moves=max(longest + 2, 2 * data.n * data.n + 20), komi=komi)
+    if data.size:
+        gb.set_prefixes(data.prefixes())
+        to_play = gb.info[:data.size, bk.I_TO_PLAY]
+        if not np.array_equal(to_play, data.to_play):
+            raise ValueError("the side to move of a replayed position differs from the stored one")
+    return gb
+
+
+def fast_rollout_estimates(data: ValueSet, kind: str = "random", rollouts: int = 1, komi: float = 7.5,
+                           seed: int = 0, rollout_weights: str | None = None, boards=None) -> tuple[np.ndarray, float]:
+    """Mean outcome (side to move's view, in [-1, 1]) of ``rollouts`` fast playouts from each
+    position; returns (estimates float32[N], playout seconds per position)."""
+    from go_engine import board_kernels as bk
+    from go_engine.playout import default_max_moves, playout_batch
+    from go_engine.position import ZOBRIST
+    if kind not in FAST_KINDS:
+        raise ValueError(f"kind must be one of {FAST_KINDS}, not {kind!r}")
+    if rollouts < 1:
+        raise ValueError("rollouts >= 1")
+    gb = boards if boards is not None else position_boards(data, komi)
+    max_moves = default_max_moves(data.n)
+    if kind == "pattern":
+        from go_engine.rollout_policy import load_rollout_weights, policy_playout_batch
+        ew = load_rollout_weights(rollout_weights, n=data.n).ew
+
+        def run(i, s):
+            return policy_playout_batch(gb.color[i], gb.links[i], gb.info[i], ZOBRIST, ew, s, rollouts, max_moves, komi)
+    else:
+        def run(i, s):
+            return playout_batch(gb.color[i], gb.links[i], gb.info[i], ZOBRIST, s, rollouts, max_moves, komi)
+
+    if data.size:
+        run(0, seed + 12345)  # compile (or load the cache) outside the timing
+    wins = np.zeros(data.size, np.float64)
+    t0 = time.perf_counter()
+    for i in range(data.size):
+        wins[i] = run(i, seed * 1_000_003 + i + 1)[0]
+    secs = (time.perf_counter() - t0) / max(data.size, 1)
+    black_view = 2.0 * wins / rollouts - 1.0
+    est = np.where(data.to_play == bk.BLACK, black_view, -black_view)
+    return est.astype(np.float32), secs
+
+
+def value_net_timing(value_weights: str, data: ValueSet, boards=None, repeats: int = 3) -> dict:
+    """Seconds per position of the value net, batched over the whole set: the forward pass
+    alone and with the 49 feature planes computed from the board (the net's full cost when
+    a search hands it a position); the best of ``repeats`` runs each. Also the predictions."""
+    from go_engine.features import MAX_LADDER_DEPTH, N_VALUE_PLANES, FeatureScratch
+    from go_engine.nets.value_net import ValueEvaluator
+    from go_engine.position import ZOBRIST
+
+    from .selfplay import batch_planes
+    gb = boards if boards is not None else position_boards(data)
+    ev = ValueEvaluator(value_weights)
+    n = data.n
+    scratch = FeatureScratch(n, MAX_LADDER_DEPTH)
+    games = np.arange(data.size, dtype=np.int64)
+    planes = np.zeros((data.size, n, n, N_VALUE_PLANES), np.uint8)
+
+    def features():
+        batch_planes(gb.color, gb.links, gb.info, ZOBRIST, games, scratch.st_color, scratch.st_links, scratch.st_info,
+                     scratch.budget, scratch.marks, planes, True)
+
+    features()
+    v = ev.values(planes)  # compile outside the timing
+    feat_s, net_s = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        features()
+        t1 = time.perf_counter()
+        v = ev.values(planes)
+        t2 = time.perf_counter()
+        feat_s.append(t1 - t0)
+        net_s.append(t2 - t1)
+    per = max(data.size, 1)
+    return {"values": v, "forward_s_per_position": min(net_s) / per, "features_s_per_position": min(feat_s) / per,
+            "total_s_per_position": (min(net_s) + min(feat_s)) / per}
+
+
+def equal_time_table(value_weights: str, data: ValueSet, komi: float = 7.5, kinds: tuple[str, ...] = FAST_KINDS,
+                     ks: dict | None = None, seed: int = 0, rollout_weights: str | None = None) -> dict:
+    """MSE of the value net and of k fast playouts per position (a sweep of k per kind) on
+    the same positions, with the seconds per position of each; ``equal_time[kind]`` is the
+    row with the largest k that costs no more than the net (features included), or the
+    k = 1 row marked ``over_budget`` when even one playout costs more."""
+    from .value_train import mse
+    ks = ks or {"random": (1, 2, 4, 8, 16, 32, 64, 128), "pattern": (1, 2, 4, 8, 16, 32)}
+    boards = position_boards(data, komi)
+    net = value_net_timing(value_weights, data, boards)
+    budget = net["total_s_per_position"]
+    out = {"positions": data.size, "value_net_mse": mse(net["values"], data.z),
+           "value_net_forward_s_per_position": net["forward_s_per_position"],
+           "value_net_features_s_per_position": net["features_s_per_position"],
+           "value_net_s_per_position": budget, "sweep": {}, "equal_time": {}}
+    for kind in kinds:
+        rows = []
+        for k in ks[kind]:
+            est, secs = fast_rollout_estimates(data, kind, k, komi, seed, rollout_weights, boards)
+            rows.append({"rollouts": k, "mse": mse(est, data.z), "s_per_position": secs})
+        out["sweep"][kind] = rows
+        fit = [r for r in rows if r["s_per_position"] <= budget]
+        out["equal_time"][kind] = dict(fit[-1]) if fit else {**rows[0], "over_budget": True}
+    return out
+
+
+def parse_sl_rollouts(spec: str) -> list[tuple[int, int]]:
+    """"4:500,16:200" -> [(4, 500), (16, 200)]: k SL-policy rollouts on the first m positions."""
+    out = []
+    for item in filter(None, (s.strip() for s in spec.split(","))):
+        k, _, m = item.partition(":")
+        out.append((int(k), int(m) if m else 256))
+    return out
+
+
+def evaluate_set(value_weights: str, data: ValueSet, constant: float, sl_weights: str | None = None,
+                 sl_rollouts: list[tuple[int, int]] = (), fast_positions: int | None = None, komi: float = 7.5,
+                 kinds: tuple[str, ...] = FAST_KINDS, rollout_weights: str | None = None, seed: int = 0) -> dict:
+    """One set's row: the net and the constant on all positions; SL-policy rollouts (k on the
+    first m positions, with the net and constant on the same ones); the fast-playout sweep
+    and its equal-time rows on the first ``fast_positions``."""
+    from .value_train import mse, rollout_estimates
+    row: dict = {"positions": data.size, "constant": constant,
+                 "constant_mse": mse(np.full(data.size, constant), data.z)}
+    fast = data.subset(np.arange(min(fast_positions or data.size, data.size)))
+    eq = equal_time_table(value_weights, fast, komi, kinds, seed=seed, rollout_weights=rollout_weights)
+    if fast.size == data.size:
+        values = None
+        row["value_net_mse"] = eq["value_net_mse"]
+    else:
+        from go_engine.nets.value_net import ValueEvaluator
+        values = ValueEvaluator(value_weights).values(data.planes())
+        row["value_net_mse"] = mse(values, data.z)
+    row["fast"] = eq
+    row["sl_rollouts"] = []
+    if sl_weights:
+        if values is None:
+            from go_engine.nets.value_net import ValueEvaluator
+            values = ValueEvaluator(value_weights).values(data.planes())
+        for k, m in sl_rollouts:
+            sub = data.subset(np.arange(min(m, data.size)))
+            est, secs = rollout_estimates(sl_weights, sub, k, komi, seed=seed)
+            row["sl_rollouts"].append({"rollouts": k, "positions": sub.size, "mse": mse(est, sub.z),
+                                       "s_per_position": secs, "value_net_mse_same": mse(values[:sub.size], sub.z),
+                                       "constant_mse_same": mse(np.full(sub.size, constant), sub.z)})
+    return row
+
+
+def add_value_eval_arguments(sub) -> None:
+    p = sub.add_parser("value", help="value net vs constant, SL-policy rollouts and fast playouts at equal time")
+    p.add_argument("--weights", default=None, help="value weight file (default: data/value_<n>.npz)")
+    p.add_argument("--data", nargs="*", default=[], metavar="NAME=DIR",
+                   help="value shard directories (`go-engine selfplay --value-data`), e.g. test=runs/v/test")
+    p.add_argument("--expert-sgf", default=None, help="SGF archive: one position per decided held-out game")
+    p.add_argument("--expert-komi", type=float, default=7.5, help="komi of the rollouts from expert positions")
+    p.add_argument("--train-data", default=None, help="training shards: the constant predictor is their mean label")
+    p.add_argument("--constant", type=float, default=None, help="the constant predictor (instead of --train-data)")
+    p.add_argument("--sl-weights", default=None, help="SL policy for the rollout comparison (sl, rl or a file)")
+    p.add_argument("--sl-rollouts", default="4:200", help="k:positions[,k:positions]: SL rollouts on the first positions")
+    p.add_argument("--fast-positions", type=int, default=None, help="positions for the fast-playout sweep (default all)")
+    p.add_argument("--kinds", default="random,pattern", help="fast playout kinds")
+    p.add_argument("--rollout-weights", default=None, help="rollout-policy weights (default data/rollout_<n>.npz)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=None, help="write the table here as JSON")
+
+
+def cmd_eval_value(args) -> int:
+    import json
+    from pathlib import Path
+
+    from .value_data import ValueSet, expert_value_set
+    sets: dict[str, tuple[ValueSet, float]] = {}
+    for item in args.data:
+        name, sep, directory = item.partition("=")
+        if not sep:
+            name, directory = Path(item).name, item
+        sets[name] = (ValueSet.load(directory), 7.5)
+    n = next(iter(sets.values()))[0].n if sets else 9
+    if args.expert_sgf:
+        sets["expert"] = (expert_value_set(args.expert_sgf, n=n, splits=("val", "test")), args.expert_komi)
+    if not sets:
+        raise SystemExit("give --data NAME=DIR and/or --expert-sgf")
+    if args.constant is not None:
+        constant = args.constant
+    elif args.train_data:
+        constant = float(ValueSet.load(args.train_data).z.mean())
+    else:
+        raise SystemExit("give --train-data DIR or --constant C (the constant predictor)")
+    if args.weights:
+        weights = args.weights
+    else:
+        from go_engine.nets.value_config import default_value_weights
+        weights = str(default_value_weights(n))
+    table = {"weights": weights, "constant": constant}
+    for name, (data, komi) in sets.items():
+        table[name] = evaluate_set(weights, data, constant, args.sl_weights, parse_sl_rollouts(args.sl_rollouts),
+                                   args.fast_positions, komi, tuple(args.kinds.split(",")), args.rollout_weights,
+                                   args.seed)
+        print(json.dumps({name: table[name]}), flush=True)
+    if args.out:
+        Path(args.out).write_text(json.dumps(table, indent=2))
+    return 0
