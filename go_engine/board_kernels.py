@@ -25,11 +25,17 @@ rebuilds everything from ``color`` and compares; tests call it.
 The Zobrist hash of a position is passed in and returned (uint64) so that playouts can
 skip the history; ``Position`` keeps the history array used for positional superko.
 Kernels return status codes rather than raising.
+
+Hot loops bind their arrays with ``borrow`` (a view without reference counting) and call
+the small kernels marked ``inline="always"``, so that a playout move costs no atomic
+reference-count updates; the callable forms (``place_stone``) serve everyone else.
 """
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.core.extending import intrinsic
+from numba.np.arrayobj import make_array, populate_array
 
 EMPTY, BLACK, WHITE, WALL = 0, 1, 2, 3
 
@@ -54,6 +60,27 @@ PASS_LOC = -1
 NO_LOC = 0
 
 ZOBRIST_SEED = 20261129
+
+
+@intrinsic
+def borrow(typingctx, arr):
+    """A view of ``arr`` that holds no reference (null meminfo), for hot loops only.
+
+    Numba increments and decrements an array's reference count (atomic operations) each
+    time an inlined kernel binds it to a new name or a call passes it on; with a null
+    meminfo those updates fold away at compile time. Only for local use while the caller
+    still holds ``arr``: a borrowed view must never be returned or stored."""
+    if not isinstance(arr, types.Array):
+        return None
+
+    def codegen(context, builder, sig, args):
+        src = make_array(arr)(context, builder, value=args[0])
+        dst = make_array(arr)(context, builder)
+        populate_array(dst, data=src.data, shape=src.shape, strides=src.strides,
+                       itemsize=src.itemsize, meminfo=None)
+        return dst._getvalue()
+
+    return arr(arr), codegen
 
 
 def make_zobrist(max_cells: int = 27 * 27, seed: int = ZOBRIST_SEED) -> np.ndarray:
@@ -96,7 +123,7 @@ def init_board(color, links, info, n):
     info[I_NEMPTY] = k
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _empty_remove(links, info, loc):
     k = links[EPOS, loc]
     last = info[I_NEMPTY] - 1
@@ -106,7 +133,7 @@ def _empty_remove(links, info, loc):
     info[I_NEMPTY] = last
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _empty_add(links, info, loc):
     k = info[I_NEMPTY]
     links[ELIST, k] = loc
@@ -114,14 +141,16 @@ def _empty_add(links, info, loc):
     info[I_NEMPTY] = k + 1
 
 
-@njit(cache=True, nogil=True)
-def place_stone(color, links, info, zob, h, loc, c):
+@njit(cache=True, nogil=True, inline="always")
+def place_stone_inline(color, links, info, zob, h, loc, c):
     """Put a stone of colour c on empty ``loc`` (legality already checked), resolve captures,
     update ko, captures, ply, side to move; return the new hash.
 
-    Captures and merges are written out here rather than in helper functions: a call to
-    another kernel makes Numba keep reference-count updates (atomic operations) on every
-    array argument at each entry, which cost more than the rest of a typical move.
+    Inlined into its callers (``place_stone`` is the callable form): hot loops such as the
+    playouts call it on ``borrow``-ed arrays, so no reference counting is left per move.
+    Captures and merges are written out here rather than in helper functions for the same
+    reason: a call to another kernel makes Numba keep reference-count updates (atomic
+    operations) on every array argument that is not borrowed.
     Neighbour chains are found through HEAD, which is 0 on empty and wall cells, so the
     common bookkeeping runs without data-dependent branches; the scratch cell LIBS[0]
     absorbs updates aimed at "no chain" and is reset to 0.
@@ -242,6 +271,12 @@ def place_stone(color, links, info, zob, h, loc, c):
 
 
 @njit(cache=True, nogil=True)
+def place_stone(color, links, info, zob, h, loc, c):
+    """``place_stone_inline`` as a callable kernel (same arguments, same result)."""
+    return place_stone_inline(borrow(color), borrow(links), borrow(info), borrow(zob), h, loc, c)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def play_pass(info, c):
     info[I_KO] = NO_LOC
     info[I_LAST_CAPS] = 0
@@ -252,7 +287,7 @@ def play_pass(info, c):
     info[I_TO_PLAY] = 3 - c
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def is_suicide(color, links, w, loc, c):
     """True when a stone of c on empty loc would have no liberty and capture nothing."""
     if links[NBR, loc] & NBR_MASK:
@@ -320,7 +355,7 @@ def legal_status(color, links, info, zob, hashes, nhist, loc, c):
     return LEGAL
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def is_eye(color, w, loc, c):
     """Is empty ``loc`` an eye of c that a sane player never fills: all neighbours c or wall,
     and too few enemy diagonals to make it false (none on the edge, at most one inside)."""

@@ -4,6 +4,11 @@ A playout plays uniformly random legal moves that do not fill the mover's own ey
 (``board_kernels.is_eye``), with simple ko only (positional superko is checked in the tree,
 not in playouts, as every MCTS engine does), until two passes or a move limit, then counts
 the board by Tromp-Taylor. The kernels work in place on the arrays they are given: copy first.
+
+Speed: the move loop is one machine-code function. The helpers here are inlined
+(``inline="always"``) together with ``board_kernels.place_stone_inline``, and the loop works
+on ``board_kernels.borrow``-ed arrays, so no reference-count update is left per move
+(they were about a third of the time of a move before).
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from numba import njit
 from . import board_kernels as bk
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def xorshift_next(state):
     """xorshift64*: one 64-bit draw; ``state`` is a uint64[1] array owned by the caller."""
     x = state[0]
@@ -24,13 +29,13 @@ def xorshift_next(state):
     return x * np.uint64(2685821657736338717)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def rand_below(state, k):
     """Uniform integer in [0, k) (k >= 1) from the high bits, by multiply-shift."""
     return np.int64(((xorshift_next(state) >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def playable(color, links, w, loc, c):
     """Is empty ``loc`` legal for c (ko aside) and not c's own eye? The packed neighbour
     counts answer the common case, a point with a liberty, with one load and one branch."""
@@ -43,7 +48,7 @@ def playable(color, links, w, loc, c):
     return not bk.is_suicide(color, links, w, loc, c)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def pick_random_move(color, links, info, state, c):
     """A uniformly random legal, non-eye-filling move for c, or PASS_LOC if none.
 
@@ -70,7 +75,13 @@ def pick_random_move(color, links, info, state, c):
 @njit(cache=True, nogil=True)
 def random_playout(color, links, info, zob, state, max_moves):
     """Play random moves to the end in place; return the number of moves played.
-    The side to move and consecutive passes are read from ``info``."""
+    The side to move and consecutive passes are read from ``info``. The caller's
+    arguments keep the arrays alive while the borrowed views below are in use."""
+    color = bk.borrow(color)
+    links = bk.borrow(links)
+    info = bk.borrow(info)
+    zob = bk.borrow(zob)
+    state = bk.borrow(state)
     c = info[bk.I_TO_PLAY]
     h = np.uint64(0)  # hashes are not needed inside a playout
     moves = 0
@@ -79,7 +90,7 @@ def random_playout(color, links, info, zob, state, max_moves):
         if loc == bk.PASS_LOC:
             bk.play_pass(info, c)
         else:
-            h = bk.place_stone(color, links, info, zob, h, loc, c)
+            h = bk.place_stone_inline(color, links, info, zob, h, loc, c)
         c = 3 - c
         moves += 1
     return moves

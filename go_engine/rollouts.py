@@ -37,6 +37,12 @@ def random_playout_recorded(color, links, info, zob, state, max_moves, first_ply
     """``playout.random_playout`` that also notes in first_ply[loc] (if still -1) the ply,
     counted from the search root (the playout starts at ply0), of the first move on each
     point, for RAVE."""
+    color = bk.borrow(color)  # no reference counting in the move loop (see playout)
+    links = bk.borrow(links)
+    info = bk.borrow(info)
+    zob = bk.borrow(zob)
+    state = bk.borrow(state)
+    first_ply = bk.borrow(first_ply)
     c = info[bk.I_TO_PLAY]
     h = np.uint64(0)
     moves = 0
@@ -45,7 +51,7 @@ def random_playout_recorded(color, links, info, zob, state, max_moves, first_ply
         if loc == bk.PASS_LOC:
             bk.play_pass(info, c)
         else:
-            h = bk.place_stone(color, links, info, zob, h, loc, c)
+            h = bk.place_stone_inline(color, links, info, zob, h, loc, c)
             if first_ply[loc] < 0:
                 first_ply[loc] = ply0 + moves
         c = 3 - c
