@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 from .coords import point_to_vertex
@@ -25,7 +27,7 @@ from .evaluators import Evaluator, RolloutConfig
 from .game import Game
 from .player import RESIGN, TimeBudget
 from .position import BLACK
-from .search import MCTS, SearchConfig, SearchResult
+from .search import MCTS, ProgressCallback, SearchConfig, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +69,13 @@ class MCTSPlayer:
         finally:
             self.cleanup = False
 
-    def genmove(self, game: Game, color: int, budget: TimeBudget) -> int:
+    def genmove(self, game: Game, color: int, budget: TimeBudget, *,
+                on_progress: ProgressCallback | None = None, progress_interval: float = 1.0) -> int:
+        """``on_progress`` (``genmove_analyze``) gets the search's state every
+        ``progress_interval`` seconds while it runs."""
         start = time.perf_counter()
         n = game.n
-        if n not in self._warm_sizes:  # the first move of a process pays for loading the kernels
-            self.mcts.warm_up(n)
-            self._warm_sizes.add(n)
+        self._warm(n)
         pass_point = n * n
         if color != game.to_play:
             game = _with_side_to_move(game, color)
@@ -83,7 +86,7 @@ class MCTSPlayer:
             return pass_point
         if budget.seconds is not None:  # what the warm-up and the checks above used is gone
             budget = TimeBudget(max(0.05, budget.seconds - (time.perf_counter() - start)))
-        result = self._search(game, budget)
+        result = self._search(game, budget, on_progress, progress_interval)
         self.last_result = result
         log.info("%d simulations in %.2fs%s, win rate %.3f, visits %s, pv %s", result.simulations,
                  result.seconds, " (stopped early)" if result.stopped_early else "", result.winrate,
@@ -100,13 +103,35 @@ class MCTSPlayer:
             return point
         return pass_point
 
+    def analyze(self, game: Game, color: int, should_stop: Callable[[], bool],
+                on_progress: ProgressCallback | None = None,
+                interval: float = 1.0) -> SearchResult | None:
+        """Search with ``color`` to move until ``should_stop()`` says so (GUI analysis,
+        pondering), calling ``on_progress`` every ``interval`` seconds. The tree is kept, so a
+        later genmove in this line starts from what this search found. None if the game is over."""
+        self._warm(game.n)
+        if color != game.to_play:
+            game = _with_side_to_move(game, color)
+        if game.is_over:
+            return None
+        return self.mcts.search(game, seconds=math.inf, stop_early=False, should_stop=should_stop,
+                                on_progress=on_progress, progress_interval=interval)
+
     # --- helpers -------------------------------------------------------------------------------
-    def _search(self, game: Game, budget: TimeBudget) -> SearchResult:
+    def _warm(self, n: int) -> None:
+        if n not in self._warm_sizes:  # the first search of a process pays for loading the kernels
+            self.mcts.warm_up(n)
+            self._warm_sizes.add(n)
+
+    def _search(self, game: Game, budget: TimeBudget, on_progress: ProgressCallback | None = None,
+                progress_interval: float = 1.0) -> SearchResult:
         cfg = self.config
+        progress = dict(on_progress=on_progress, progress_interval=progress_interval)
         if cfg.playouts is not None and budget.seconds is None:
-            return self.mcts.search(game, simulations=cfg.playouts, stop_early=cfg.stop_early)
+            return self.mcts.search(game, simulations=cfg.playouts, stop_early=cfg.stop_early, **progress)
         seconds = budget.seconds if budget.seconds is not None else cfg.default_seconds
-        return self.mcts.search(game, simulations=cfg.playouts, seconds=seconds, stop_early=cfg.stop_early)
+        return self.mcts.search(game, simulations=cfg.playouts, seconds=seconds, stop_early=cfg.stop_early,
+                                **progress)
 
     def _should_resign(self, result: SearchResult) -> bool:
         cfg = self.config

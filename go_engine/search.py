@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numba
@@ -81,6 +82,39 @@ class ChildStats:
     visits: int
     q: float        # mean value for the side to move at the root, in [-1, 1]
     prior: float
+    pv: list[int] = field(default_factory=list)  # this move and its best line (progress reports only)
+
+    @property
+    def winrate(self) -> float:
+        """Mean result for the side to move at the root, in [0, 1]."""
+        return 0.5 * (1.0 + self.q)
+
+    @property
+    def lcb(self) -> float:
+        """Lower confidence bound of ``winrate`` (see ``winrate_lcb``)."""
+        return winrate_lcb(self.winrate, self.visits)
+
+
+LCB_Z = 1.96  # two-sided 95% normal quantile
+
+
+def winrate_lcb(winrate: float, visits: int, z: float = LCB_Z) -> float:
+    """Lower end of the Wilson score interval for a win rate measured over ``visits``
+    simulations, each counted as one win or loss (z = 1.96: 95% two-sided); 0 without visits.
+
+    Why Wilson and not mean - z * stderr: the tree keeps no per-edge variance, and with few
+    visits and a win rate near 0 or 1 the plain normal bound collapses onto the mean (3 wins in
+    3 visits would give an LCB of 1); Wilson stays below the mean and tends to it as visits grow.
+    The simulation values are not strictly wins and losses (RAVE and value-net mixing), so this
+    is a ranking aid for GUIs (Leela Zero's ``lcb`` field), not an exact interval.
+    """
+    if visits <= 0:
+        return 0.0
+    w = min(1.0, max(0.0, winrate))
+    z2n = z * z / visits
+    centre = w + z2n / 2.0
+    spread = z * math.sqrt(w * (1.0 - w) / visits + z2n / (4.0 * visits))
+    return max(0.0, (centre - spread) / (1.0 + z2n))
 
 
 @dataclass
@@ -95,6 +129,10 @@ class SearchResult:
     children: list[ChildStats] = field(default_factory=list)   # by visits, descending
     pv: list[int] = field(default_factory=list)
     stopped_early: bool = False
+    interrupted: bool = False       # ended by ``should_stop`` (analysis, pondering)
+
+
+ProgressCallback = Callable[[SearchResult], None]
 
 
 class Lane:
@@ -245,9 +283,19 @@ class MCTS:
 
     # --- searching -------------------------------------------------------------------------
     def search(self, game: Game, simulations: int | None = None, seconds: float | None = None,
-               stop_early: bool = True) -> SearchResult:
+               stop_early: bool = True, should_stop: Callable[[], bool] | None = None,
+               on_progress: ProgressCallback | None = None,
+               progress_interval: float = 1.0) -> SearchResult:
         """Search from the game's current position for ``simulations`` (exact count) and/or
-        ``seconds``; with ``stop_early``, stop once the most visited move cannot be overtaken."""
+        ``seconds`` (``math.inf``: until ``should_stop``); with ``stop_early``, stop once the most
+        visited move cannot be overtaken.
+
+        For analysis and pondering: ``should_stop()`` is polled after every chunk of simulations
+        (about ``min_chunk_seconds`` of work, at least one batch), so a True answer ends the
+        search within one chunk (``SearchResult.interrupted``); ``on_progress(result)`` is called
+        from this thread at most every ``progress_interval`` seconds with the state so far, each
+        child carrying its principal variation. Both default to None: no cost to a plain search.
+        """
         if simulations is None and seconds is None:
             raise ValueError("give simulations and/or seconds")
         self.sync(game)
@@ -259,11 +307,14 @@ class MCTS:
         done = 0
         rate = None
         stopped_early = False
+        interrupted = False
+        last_report = t0
         native = getattr(self.evaluator, "native_prior", None) is not None
         b = self.config.batch_size
         if native and len(self.lanes) > 1:
-            done, stopped_early = self._run_lanes(game, budget, deadline, stop_early, t0)
-            return self._result(done, time.perf_counter() - t0, stopped_early)
+            done, stopped_early, interrupted = self._run_lanes(
+                game, budget, deadline, stop_early, t0, should_stop, on_progress, progress_interval)
+            return self._result(done, time.perf_counter() - t0, stopped_early, interrupted)
         while done < budget:
             now = time.perf_counter()
             if now >= deadline:
@@ -286,12 +337,21 @@ class MCTS:
             else:
                 for _ in range(batches):
                     done += self._python_batch(game, size)
-            elapsed = time.perf_counter() - t0
+            now = time.perf_counter()
+            elapsed = now - t0
             rate = done / elapsed if elapsed > 0 and done > 0 else None
-        return self._result(done, time.perf_counter() - t0, stopped_early)
+            if on_progress is not None and now - last_report >= progress_interval and done < budget:
+                last_report = now
+                on_progress(self._result(done, elapsed, False, with_pvs=True))
+            if should_stop is not None and should_stop():
+                interrupted = True
+                break
+        return self._result(done, time.perf_counter() - t0, stopped_early, interrupted)
 
-    def _run_lanes(self, game: Game, budget: int, deadline: float, stop_early: bool,
-                   t0: float) -> tuple[int, bool]:
+    def _run_lanes(self, game: Game, budget: int, deadline: float, stop_early: bool, t0: float,
+                   should_stop: Callable[[], bool] | None = None,
+                   on_progress: ProgressCallback | None = None,
+                   progress_interval: float = 1.0) -> tuple[int, bool, bool]:
         """Search on one Python thread per lane until the budget, the deadline or the early
         stop. Each lane repeats: select a batch (under the tree lock), expand and play it out
         (no lock, no GIL: ``rollouts.evaluate_batch``), back it up (under the lock). Selection
@@ -341,27 +401,37 @@ class MCTS:
         workers = [threading.Thread(target=work, args=(lane,), daemon=True) for lane in self.lanes]
         for w in workers:
             w.start()
-        stopped_early = False
+        stopped_early = interrupted = False
         poll = self.config.min_chunk_seconds
-        while any(w.is_alive() for w in workers):
-            workers[0].join(poll)
-            now = time.perf_counter()
-            if now >= deadline:
-                state["stop"] = True
-                break
-            if stop_early and now > t0:
-                with lock:
-                    done = state["done"]
-                    remaining = min(budget - done, done / (now - t0) * (deadline - now))
-                    if done > 0 and self._best_is_safe(remaining):
-                        stopped_early = True
-                        state["stop"] = True
-                        break
-        for w in workers:
-            w.join()
+        last_report = t0
+        try:
+            while any(w.is_alive() for w in workers):
+                workers[0].join(poll)
+                now = time.perf_counter()
+                if now >= deadline:
+                    break
+                if stop_early and now > t0:
+                    with lock:
+                        done = state["done"]
+                        remaining = min(budget - done, done / (now - t0) * (deadline - now))
+                        if done > 0 and self._best_is_safe(remaining):
+                            stopped_early = True
+                            break
+                if on_progress is not None and now - last_report >= progress_interval:
+                    last_report = now
+                    with lock:  # a consistent tree: lanes select and back up under the lock
+                        progress = self._result(state["done"], now - t0, False, with_pvs=True)
+                    on_progress(progress)
+                if should_stop is not None and should_stop():
+                    interrupted = True
+                    break
+        finally:  # also when on_progress raises (a closed pipe): never leave lanes running
+            state["stop"] = True
+            for w in workers:
+                w.join()
         if errors:
             raise errors[0]
-        return state["done"], stopped_early
+        return state["done"], stopped_early, interrupted
 
     def _root_arrays(self):
         pos = self._root
@@ -472,8 +542,11 @@ class MCTS:
         return int(n[-1]) - int(n[-2]) > remaining
 
     def principal_variation(self, max_len: int = 20) -> list[int]:
+        return self._pv_from(int(self.tree.counts[tr.ROOT]), max_len)
+
+    def _pv_from(self, v: int, max_len: int) -> list[int]:
+        """The most visited line from node ``v`` (may be -1: no node yet)."""
         t = self.tree
-        v = int(t.counts[tr.ROOT])
         pv = []
         while len(pv) < max_len and v >= 0 and t.node_first[v] >= 0:
             first = int(t.node_first[v])
@@ -485,6 +558,18 @@ class MCTS:
             pv.append(int(t.child_point[e]))
             v = int(t.child_node[e])
         return pv
+
+    def _add_child_pvs(self, children: list[ChildStats], max_len: int = 16) -> None:
+        """Fill each visited root child's ``pv``: the move, then the most visited line below it."""
+        t = self.tree
+        root = int(t.counts[tr.ROOT])
+        first = int(t.node_first[root])
+        if first < 0:
+            return
+        edges = {int(t.child_point[e]): e for e in range(first, first + int(t.node_count[root]))}
+        for child in children:
+            if child.visits > 0:
+                child.pv = [child.point, *self._pv_from(int(t.child_node[edges[child.point]]), max_len - 1)]
 
     def ownership(self) -> np.ndarray:
         """float[n*n]: mean final owner of each point over this search's playouts (+1 black,
@@ -501,8 +586,11 @@ class MCTS:
         nv = int(t.node_n[root])
         return 0.5 if nv == 0 else 0.5 * (1.0 + float(t.node_w[root]) / nv)
 
-    def _result(self, done: int, seconds: float, stopped_early: bool) -> SearchResult:
+    def _result(self, done: int, seconds: float, stopped_early: bool, interrupted: bool = False,
+                with_pvs: bool = False) -> SearchResult:
         children = self.root_children()
+        if with_pvs:
+            self._add_child_pvs(children)
         t = self.tree
         root = int(t.counts[tr.ROOT])
         n = self._n
@@ -513,7 +601,7 @@ class MCTS:
             move, winrate = n * n, self.root_winrate()
         return SearchResult(move=move, winrate=winrate, root_visits=int(t.node_n[root]), simulations=done,
                             seconds=seconds, children=children, pv=self.principal_variation(),
-                            stopped_early=stopped_early)
+                            stopped_early=stopped_early, interrupted=interrupted)
 
     def check_invariants(self) -> None:
         """Raise AssertionError unless every virtual loss is zero and visits add up."""

@@ -3,12 +3,18 @@
 stdin is read as bytes and decoded with ``errors="replace"`` so that no input can raise.
 stdout carries only GTP: ``sys.stdout`` is pointed at stderr while the engine runs, so a stray
 ``print`` anywhere cannot corrupt the protocol; logs go to stderr.
+
+stdin is read on a thread into a queue, so that a running analysis (``lz-analyze``) or a ponder
+search can see at once that the controller has sent something and stop; commands are still
+answered one at a time, in order, on the main thread.
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import queue
 import sys
+import threading
 from typing import BinaryIO
 
 from go_engine.players import PlayerOptions, player_names
@@ -37,6 +43,9 @@ def add_gtp_arguments(parser: argparse.ArgumentParser) -> None:
                         help="network weight file for network players (policy: default data/policy_<size>.npz)")
     parser.add_argument("--ownership-playouts", type=int, default=256,
                         help="random playouts behind final_status_list and final_score")
+    parser.add_argument("--ponder", action="store_true",
+                        help="search players keep searching on the opponent's time after genmove "
+                             "(until the next command arrives)")
     parser.add_argument("--log-level", default="WARNING",
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="stderr log level")
 
@@ -60,7 +69,7 @@ def config_from_args(args: argparse.Namespace) -> EngineConfig:
                             threads=args.threads, extra=extra)
     return EngineConfig(size=args.size, komi=args.komi, player=args.player,
                         player_options=options, ownership_playouts=args.ownership_playouts,
-                        seed=args.seed or 0)
+                        seed=args.seed or 0, ponder=bool(getattr(args, "ponder", False)))
 
 
 def read_line(stream: BinaryIO) -> bytes | None:
@@ -77,21 +86,55 @@ def read_line(stream: BinaryIO) -> bytes | None:
     return line
 
 
+class InputLines:
+    """The controller's lines, read by a daemon thread into a queue (None marks the end)."""
+
+    def __init__(self, stream: BinaryIO):
+        self._queue: queue.Queue[bytes | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._read, args=(stream,), name="gtp-stdin", daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: BinaryIO) -> None:
+        try:
+            while True:
+                line = read_line(stream)
+                self._queue.put(line)
+                if line is None:
+                    return
+        except (OSError, ValueError):
+            self._queue.put(None)
+
+    def get(self) -> bytes | None:
+        return self._queue.get()
+
+    def waiting(self) -> bool:
+        """Has the controller sent anything (or closed its end) that is not yet handled?"""
+        return not self._queue.empty()
+
+
 def serve(engine: GtpEngine, stdin: BinaryIO, stdout: BinaryIO) -> None:
-    """Answer commands until ``quit`` or end of input."""
+    """Answer commands until ``quit`` or end of input; ponder between commands when asked."""
+    lines = InputLines(stdin)
+
+    def write(text: str) -> None:
+        stdout.write(text.encode("utf-8"))
+        stdout.flush()
+
     while not engine.quit_requested:
-        line = read_line(stdin)
+        if engine.ponder_pending and not lines.waiting():
+            engine.ponder(lines.waiting)
+        line = lines.get()
         if line is None:
             break
+        engine.ponder_pending = False  # only right after genmove, never after a later command
         try:
-            response = engine.handle_line(line)
-        except Exception as e:  # noqa: BLE001 -- handle_line already catches; belt and braces
+            engine.run_line(line, write, lines.waiting)
+        except (BrokenPipeError, ConnectionError):
+            raise
+        except Exception as e:  # noqa: BLE001 -- run_line already catches; belt and braces
             log.exception("failed to handle a line")
-            response = format_response(leading_id(line[:64].decode("utf-8", "replace")), False,
-                                       f"internal error: {type(e).__name__}")
-        if response is not None:
-            stdout.write(response.encode("utf-8"))
-            stdout.flush()
+            write(format_response(leading_id(line[:64].decode("utf-8", "replace")), False,
+                                  f"internal error: {type(e).__name__}"))
 
 
 def run_gtp(args: argparse.Namespace) -> int:

@@ -7,7 +7,10 @@ Arguments: each parameter's annotation is looked up in ``converters`` (``int``, 
 ``str`` here; subclasses add their own, e.g. colors and vertices). Parameters with defaults are
 optional; ``*args: T`` takes any number of T. Too few or too many arguments and conversion
 errors are answered ``? syntax error ...`` without calling the handler.
-A handler returns the response body (``str``) or None, and raises ``GtpError`` to fail.
+A handler returns the response body (``str``) or None, and raises ``GtpError`` to fail; or it
+returns a ``Stream`` (analysis), whose lines are written while it runs. A running command can
+ask ``self.input_waiting()`` whether the controller has sent more input (the signal that ends
+``lz-analyze``).
 """
 from __future__ import annotations
 
@@ -20,8 +23,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
-from .protocol import MAX_LINE_BYTES, Command, GtpError, decode_line, format_response, \
-    leading_id, parse_command, preprocess
+from .protocol import MAX_LINE_BYTES, Command, GtpError, Stream, decode_line, format_response, \
+    leading_id, parse_command, preprocess, stream_head, stream_line
 
 log = logging.getLogger(__name__)
 
@@ -108,23 +111,68 @@ class Dispatcher:
         self.quit_requested = False
 
     # --- one line in, one response out ------------------------------------------------------
-    def handle_line(self, line: str | bytes) -> str | None:
-        """The framed response to one input line, or None for a blank/comment line."""
+    def input_waiting(self) -> bool:
+        """True once the controller has sent more input; outside ``run_line``, always True (an
+        in-process caller cannot interrupt, so an analysis stops after its first chunk)."""
+        return True
+
+    def handle_line(self, line: str | bytes,
+                    input_waiting: Callable[[], bool] | None = None) -> str | None:
+        """The framed response to one input line, or None for a blank/comment line.
+        ``input_waiting`` stands in for new input while a streamed command runs."""
+        out: list[str] = []
+        answered = self.run_line(line, out.append, input_waiting or (lambda: True))
+        return "".join(out) if answered else None
+
+    def run_line(self, line: str | bytes, write: Callable[[str], None],
+                 input_waiting: Callable[[], bool]) -> bool:
+        """Answer one input line through ``write`` (streamed responses chunk by chunk);
+        False for a blank/comment line (no response). Only ``write`` may raise."""
         if isinstance(line, bytes):
             if len(line) > MAX_LINE_BYTES:
-                return format_response(leading_id(decode_line(line[:64])), False,
-                                       f"line too long (more than {MAX_LINE_BYTES} bytes)")
+                write(format_response(leading_id(decode_line(line[:64])), False,
+                                      f"line too long (more than {MAX_LINE_BYTES} bytes)"))
+                return True
             line = decode_line(line)
         elif len(line) > MAX_LINE_BYTES:
-            return format_response(leading_id(line[:64]), False,
-                                   f"line too long (more than {MAX_LINE_BYTES} characters)")
+            write(format_response(leading_id(line[:64]), False,
+                                  f"line too long (more than {MAX_LINE_BYTES} characters)"))
+            return True
         command = parse_command(preprocess(line))
         if command is None:
-            return None
+            return False
         ok, body = self.dispatch(command)
-        return format_response(command.id, ok, body)
+        if isinstance(body, Stream):
+            self._run_stream(command, body, write, input_waiting)
+        else:
+            write(format_response(command.id, ok, body))
+        return True
 
-    def dispatch(self, command: Command) -> tuple[bool, str]:
+    def _run_stream(self, command: Command, stream: Stream, write: Callable[[str], None],
+                    input_waiting: Callable[[], bool]) -> None:
+        """``=id``, the lines as they come, the closing empty line. A failure after the head
+        can no longer become ``?``: it is logged and the response is closed."""
+        write(stream_head(command.id))
+
+        def emit(text: str) -> None:
+            for piece in text.split("\n"):
+                chunk = stream_line(piece)
+                if chunk:
+                    write(chunk)
+
+        previous = self.input_waiting
+        self.input_waiting = input_waiting  # type: ignore[method-assign]
+        try:
+            stream.run(emit)
+        except (BrokenPipeError, ConnectionError):
+            raise
+        except Exception:  # noqa: BLE001 -- a bug must not kill the session
+            log.exception("internal error while streaming %s", command.name)
+        finally:
+            self.input_waiting = previous  # type: ignore[method-assign]
+        write("\n")
+
+    def dispatch(self, command: Command) -> tuple[bool, str | Stream]:
         """Run one command: (True, result) or (False, error message). Never raises."""
         spec = self.commands.get(command.name.lower())
         if spec is None:
@@ -132,6 +180,8 @@ class Dispatcher:
         try:
             args = self._convert(spec, command.args)
             result = getattr(self, spec.method_name)(*args)
+            if isinstance(result, Stream):
+                return True, result
             return True, "" if result is None else str(result)
         except GtpError as e:
             return False, str(e) or "failed"

@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any, NewType
 
 from go_engine.players import PlayerOptions, make_player
 
+from .analysis import AnalysisOptions, info_line, last_search_line, parse_analysis_args
 from .dispatcher import BASE_CONVERTERS, Dispatcher
-from .protocol import GtpError
+from .protocol import GtpError, Stream
 
 if TYPE_CHECKING:
     from go_engine.game import Game
@@ -60,6 +61,19 @@ def to_vertex(token: str, engine: "GtpEngine") -> int:
         raise GtpError(f"invalid vertex {token!r}") from None
 
 
+def _accepts(function: Any, keyword: str) -> bool:
+    """Does ``function`` take ``keyword``? (Players that cannot report progress still genmove.)"""
+    import inspect
+    try:
+        return keyword in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _ignore(result: Any) -> None:
+    """A progress callback that reports nothing (genmove_analyze with interval 0)."""
+
+
 def _read_small_file(path: Path) -> bytes:
     """The bytes of a regular file of at most MAX_SGF_BYTES (``loadsgf /dev/zero`` must not
     hang or eat memory); OSError otherwise."""
@@ -80,6 +94,7 @@ class EngineConfig:
     player_options: PlayerOptions = field(default_factory=PlayerOptions)
     ownership_playouts: int = 256   # random playouts behind final_status_list / final_score
     seed: int = 0
+    ponder: bool = False            # search on the opponent's time after genmove
 
 
 class GtpEngine(Dispatcher):
@@ -98,6 +113,8 @@ class GtpEngine(Dispatcher):
         self._player: Player | None = None
         self._clock = None  # go_engine.time_control.TimeManager, built on first use
         self._ownership: tuple[int, Ownership] | None = None  # (position hash, estimate)
+        self._last_search: Any = None   # the SearchResult behind the last generated move, if any
+        self.ponder_pending = False     # the loop should call ponder() while no input waits
 
     # --- lazily built state ---------------------------------------------------------------------
     @property
@@ -124,6 +141,7 @@ class GtpEngine(Dispatcher):
     def _new_game(self) -> None:
         self._game = None
         self._ownership = None
+        self._last_search = None
         if self._player is not None:
             self._player.new_game(self.game)
 
@@ -148,6 +166,10 @@ class GtpEngine(Dispatcher):
 
     def cmd_quit(self) -> None:
         self.quit_requested = True
+
+    def cmd_stop(self) -> None:
+        """KataGo's ``stop``: end analysis or pondering. Any command does that by arriving, so
+        there is nothing left to do here."""
 
     # --- setup ----------------------------------------------------------------------------------
     def cmd_boardsize(self, size: int) -> None:
@@ -212,14 +234,21 @@ class GtpEngine(Dispatcher):
     def cmd_kgs__genmove_cleanup(self, color: Color) -> str:
         return self._generate(color, play=True, cleanup=True)
 
-    def _generate(self, color: int, play: bool, cleanup: bool) -> str:
+    def _generate(self, color: int, play: bool, cleanup: bool, on_progress: Any = None,
+                  interval: float = 1.0) -> str:
         from go_engine.player import RESIGN, TimeBudget
         game, player = self.game, self.player
         budget = TimeBudget(self.clock.budget(color, game.position.ply, game.n))
         start = time.monotonic()
         cleanup_move = getattr(player, "genmove_cleanup", None) if cleanup else None
-        point = (cleanup_move or player.genmove)(game, color, budget)
+        before = getattr(player, "last_result", None)
+        if on_progress is not None and _accepts(player.genmove, "on_progress"):
+            point = player.genmove(game, color, budget, on_progress=on_progress, progress_interval=interval)
+        else:
+            point = (cleanup_move or player.genmove)(game, color, budget)
         self.clock.record(color, time.monotonic() - start)
+        after = getattr(player, "last_result", None)
+        self._last_search = (after, game.n) if after is not None and after is not before else None
         if point == RESIGN:
             return "resign"
         from go_engine.coords import point_to_vertex
@@ -228,7 +257,98 @@ class GtpEngine(Dispatcher):
             point = game.n * game.n
         if play:
             self.game.play(point, color)
+            self.ponder_pending = self.config.ponder and not self.game.is_over
         return point_to_vertex(point, game.n)
+
+    # --- analysis (Leela Zero / KataGo extensions, see gtp/analysis.py) -------------------------
+    def cmd_lz__analyze(self, *args: str) -> Stream:
+        """Search from the current position until the next command arrives, one line of
+        ``info`` groups every interval (Leela Zero format)."""
+        return self._analysis(parse_analysis_args(args))
+
+    def cmd_kata__analyze(self, *args: str) -> Stream:
+        """``lz-analyze`` with KataGo's number format and ``ownership true``."""
+        return self._analysis(parse_analysis_args(args, kata=True))
+
+    def cmd_genmove_analyze(self, *args: str) -> Stream:
+        """genmove that streams ``info`` lines while it searches and ends with ``play <vertex>``;
+        like genmove it runs to the end (new input does not cut it short)."""
+        return self._genmove_analysis(parse_analysis_args(args))
+
+    def cmd_lz__genmove_analyze(self, *args: str) -> Stream:
+        return self._genmove_analysis(parse_analysis_args(args))
+
+    def cmd_kata__genmove_analyze(self, *args: str) -> Stream:
+        return self._genmove_analysis(parse_analysis_args(args, kata=True))
+
+    def cmd_go__engine__last_analysis(self) -> str:
+        """The search behind the last generated move in one line (``winrate`` for the side that
+        moved, ``visits``, ``pv`` ...); empty when that move came from no search. The match runner
+        writes it into its SGF comments."""
+        if self._last_search is None:
+            return ""
+        result, n = self._last_search
+        return last_search_line(result, n)
+
+    def _analysis(self, options: AnalysisOptions) -> Stream:
+        player = self.player
+        if not hasattr(player, "analyze"):
+            raise GtpError(f"the {player.name} player cannot analyze (use a search player: --player mcts)")
+        game = self.game
+        color = options.color or game.to_play
+
+        def run(emit) -> None:
+            result = player.analyze(game, color, self.input_waiting, self._reporter(emit, options, color),
+                                    options.interval)
+            if result is None:  # nothing to search (game over): still end on the next command
+                while not self.input_waiting():
+                    time.sleep(0.01)
+        return Stream(run)
+
+    def _genmove_analysis(self, options: AnalysisOptions) -> Stream:
+        color = options.color or self.game.to_play
+
+        def run(emit) -> None:
+            report = self._reporter(emit, options, color)
+            if report is None:
+                report = _ignore
+            emit("play " + self._generate(color, play=True, cleanup=False, on_progress=report,
+                                          interval=options.interval))
+        return Stream(run)
+
+    def _reporter(self, emit, options: AnalysisOptions, color: int):
+        """The progress callback that writes one info line per report (None: interval 0)."""
+        if options.interval_cs <= 0:
+            return None
+        n = self.game.n
+        from go_engine.position import BLACK
+
+        def report(result) -> None:
+            own = None
+            search = getattr(self.player, "mcts", None)  # MCTSPlayer's tree: playout ownership
+            if options.ownership and search is not None:
+                sign = 1.0 if color == BLACK else -1.0
+                own = [sign * float(v) for v in search.ownership()]
+            line = info_line(result, n, options, own)
+            if line:
+                emit(line)
+        return report
+
+    def ponder(self, input_waiting) -> None:
+        """Search the position after our move until ``input_waiting()`` (the opponent's time);
+        the tree is kept, so the reply's subtree starts the next genmove. Errors are logged only."""
+        self.ponder_pending = False
+        player, game = self._player, self._game
+        if player is None or game is None or not hasattr(player, "analyze") or game.is_over:
+            return
+        try:
+            result = player.analyze(game, game.to_play, input_waiting)
+        except Exception:  # noqa: BLE001 -- pondering is optional, the session must go on
+            log.exception("pondering failed")
+            return
+        if result is not None:
+            log.info("pondered %d simulations in %.2fs (tree %d visits)", result.simulations,
+                     result.seconds, result.root_visits)
 
     def cmd_undo(self) -> None:
         try:

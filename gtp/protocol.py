@@ -8,10 +8,13 @@ Pure text handling, no engine: the rules of section 2 of the GTP v2 specificatio
   echoed in the response (``=12 ...`` / ``?12 ...``).
 - A response is ``=[id] result`` or ``?[id] message``, ended by an empty line. A result never
   contains an empty line (that would end the response early), so blank lines inside are dropped.
+- A *streamed* response (``lz-analyze`` and friends, as Leela Zero frames them) is ``=[id]``
+  alone on its first line, then body lines written while the command runs, then the empty line.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_LINE_BYTES = 64 * 1024  # longer lines are refused (the longest real command is ~3 KB)
@@ -22,6 +25,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 class GtpError(Exception):
     """A command that fails; the message becomes the ``? message`` response."""
+
+
+@dataclass(frozen=True)
+class Stream:
+    """What a handler returns for a response written while it runs: ``run(emit)`` calls
+    ``emit(line)`` for each body line (flushed at once) and returns when the command is done.
+    Argument errors must be raised before returning the Stream, while ``?`` is still possible."""
+
+    run: Callable[[Callable[[str], None]], None]
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,17 @@ def clean_body(text: str) -> str:
     lines = text.split("\n")
     first, rest = lines[0], [ln for ln in lines[1:] if ln.strip()]
     return "\n".join([first, *rest]).rstrip()
+
+
+def stream_head(cmd_id: int | None) -> str:
+    return "=" + ("" if cmd_id is None else str(cmd_id)) + "\n"
+
+
+def stream_line(line: str) -> str:
+    """One body line of a streamed response, or "" for a line that would break the framing
+    (empty after cleaning)."""
+    line = " ".join(_CONTROL.sub("", line).split())
+    return line + "\n" if line else ""
 
 
 def format_response(cmd_id: int | None, ok: bool, body: str = "") -> str:
