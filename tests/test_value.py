@@ -111,3 +111,28 @@ def test_value_net_learns_and_resumes(tmp_path):
     with pytest.raises(ValueError, match="not a value-network weight file"):
         load_value_weights(tiny_policy_file(tmp_path / "p.npz", N))
     assert replace(cfg, steps=1).steps == 1
+
+
+def test_value_net_on_a_frozen_policy_trunk(tmp_path):
+    from go_engine.nets.value_config import load_value_weights
+    from go_engine.nets.value_net import ValueEvaluator
+    from go_engine.nets.weights import load_policy_weights
+    from training.rl_config import ValueConfig
+    from training.value_train import train_value
+    data = _dataset(tmp_path)
+    policy = tiny_policy_file(tmp_path / "policy.npz", N, 3)
+    cfg = ValueConfig(data=str(data), out=str(tmp_path / "run"), val_fraction=0.25, layers=2, filters=8,
+                      first_kernel=3, fc_units=16, lr=0.01, steps=60, batch_size=16, log_every=10, eval_every=20,
+                      checkpoint_every=20, trunk_weights=str(policy), seed=1)
+    train_value(cfg, progress=False, stop_at_step=30)
+    summary = train_value(cfg, progress=False)  # resumes with the trunk still frozen
+    assert summary["val"]["val_mse"] < summary["val"]["constant_mse"]
+    config, variables, _ = load_value_weights(tmp_path / "run" / "value.npz")
+    assert (config.trunk_layers, config.trunk_filters, config.trunk_first_kernel, config.trunk_planes) == (2, 4, 3, 48)
+    _, pvars, _ = load_policy_weights(policy)
+    for name in ("kernel", "bias"):  # copied and never trained
+        assert np.array_equal(variables["params"]["trunk"]["conv_0"][name], pvars["params"]["conv_0"][name])
+    assert variables["params"]["conv_0"]["kernel"].shape[2] == 4 + 49  # trunk features + raw planes
+    vs = ValueSet.load(data)
+    v = ValueEvaluator(tmp_path / "run" / "value.npz").values(vs.planes())
+    assert np.mean((v - vs.z) ** 2) < 0.5

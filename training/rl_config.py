@@ -59,6 +59,7 @@ class ValueConfig:
     filters: int = 64
     first_kernel: int = 5
     fc_units: int = 128
+    trunk_weights: str = ""  # a policy weight file: its convolutions become a frozen trunk in front
     optimizer: str = "adam"
     lr: float = 0.001
     weight_decay: float = 1e-4

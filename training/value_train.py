@@ -26,13 +26,20 @@ class ValueTrainer:
         from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
         from go_engine.nets.value_config import ValueNetConfig
-        from go_engine.nets.value_net import ValueNet, init_value_variables
+        from go_engine.nets.value_net import ValueNet, init_value_variables, trunk_from_policy
         self.cfg = cfg
         self.net_config = ValueNetConfig(board_size=board_size, layers=cfg.layers, filters=cfg.filters,
                                          first_kernel=cfg.first_kernel, fc_units=cfg.fc_units)
+        trunk = None
+        if cfg.trunk_weights:  # a policy net's convolutions, copied in and frozen
+            self.net_config, trunk = trunk_from_policy(cfg.trunk_weights, self.net_config)
         model = ValueNet(self.net_config)
         opt = (optax.adamw(cfg.lr, weight_decay=cfg.weight_decay) if cfg.optimizer == "adam"
                else optax.chain(optax.add_decayed_weights(cfg.weight_decay), optax.sgd(cfg.lr, momentum=0.9)))
+        if trunk is not None:
+            opt = optax.multi_transform({"train": opt, "frozen": optax.set_to_zero()},
+                                        lambda p: {k: jax.tree_util.tree_map(lambda _: "frozen" if k == "trunk"
+                                                                             else "train", v) for k, v in p.items()})
         devices = jax.devices()
         if cfg.batch_size % len(devices):
             raise ValueError(f"batch size {cfg.batch_size} must be a multiple of the {len(devices)} devices")
@@ -40,10 +47,14 @@ class ValueTrainer:
         self.batch_sharding = NamedSharding(self.mesh, PartitionSpec("data"))
         self.replicated = NamedSharding(self.mesh, PartitionSpec())
         params = init_value_variables(self.net_config, cfg.seed)["params"]
+        if trunk is not None:
+            params = {**params, "trunk": jax.tree_util.tree_map(jnp.asarray, trunk)}
         self.state = jax.device_put({"params": params, "opt_state": opt.init(params),
                                      "step": jnp.zeros((), jnp.int32)}, self.replicated)
 
         def loss_fn(params, planes, z):
+            if "trunk" in params:  # frozen: no backward pass through it
+                params = {**params, "trunk": jax.lax.stop_gradient(params["trunk"])}
             v = model.apply({"params": params}, planes)
             return jnp.mean((v - z) ** 2)
 

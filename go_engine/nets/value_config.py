@@ -20,7 +20,13 @@ class ValueNetConfig:
     """AlphaGo's value net: the policy trunk (first 5x5 then 3x3 convolutions) on 49 planes,
     a 1x1 convolution to one channel (linear here: a rectified single channel died in
     training), a fully connected layer of 256 rectifiers and one tanh output.
-    Here ``layers`` counts the trunk convolutions plus the 1x1 (as in ``PolicyNetConfig``)."""
+    Here ``layers`` counts the trunk convolutions plus the 1x1 (as in ``PolicyNetConfig``).
+
+    ``trunk_layers`` > 0 puts a policy network's convolutions in front (``trunk_layers`` as
+    the policy's ``layers``: its first ``trunk_layers - 1`` convolutions, ``trunk_filters``
+    wide, first kernel ``trunk_first_kernel``, on the first ``trunk_planes`` planes); the
+    value layers then read its last feature map concatenated with the raw planes. The
+    value trainer copies the trunk from a policy weight file and keeps it frozen."""
 
     board_size: int = 19
     layers: int = 13
@@ -28,10 +34,17 @@ class ValueNetConfig:
     first_kernel: int = 5
     in_planes: int = 49
     fc_units: int = 256
+    trunk_layers: int = 0
+    trunk_filters: int = 0
+    trunk_first_kernel: int = 5
+    trunk_planes: int = 48
 
     def __post_init__(self) -> None:
         if self.layers < 2 or self.filters < 1 or self.fc_units < 1 or self.board_size < 2:
             raise ValueError("value net: layers >= 2, filters, fc_units and board_size positive")
+        if self.trunk_layers and (self.trunk_layers < 2 or self.trunk_filters < 1
+                                  or not 0 < self.trunk_planes <= self.in_planes):
+            raise ValueError("value net trunk: trunk_layers >= 2, trunk_filters >= 1, 0 < trunk_planes <= in_planes")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -15,6 +15,41 @@ import numpy as np
 from .value_config import ValueNetConfig, default_value_weights, load_value_weights
 
 
+class PolicyTrunk(nn.Module):
+    """The convolutions of a ``PolicyNet`` (plain: no residuals, no batch norm) up to its last
+    feature map; parameter names match the policy's, so its weights copy over."""
+
+    config: ValueNetConfig
+    dtype: jnp.dtype = jnp.float32
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        cfg = self.config
+        k = cfg.trunk_first_kernel
+        x = nn.relu(nn.Conv(cfg.trunk_filters, (k, k), padding="SAME", dtype=self.dtype, name="conv_0")(x))
+        for i in range(1, cfg.trunk_layers - 1):
+            x = nn.relu(nn.Conv(cfg.trunk_filters, (3, 3), padding="SAME", dtype=self.dtype, name=f"conv_{i}")(x))
+        return x
+
+
+def trunk_from_policy(policy_path, value_config: ValueNetConfig | None = None):
+    """(config with the trunk fields of a plain policy weight file, the trunk's params)."""
+    from dataclasses import replace
+
+    from .weights import load_policy_weights
+    pcfg, pvars, _ = load_policy_weights(policy_path)
+    if pcfg.residual or pcfg.batch_norm:
+        raise ValueError(f"{policy_path}: only a plain policy trunk (no residuals, no batch norm) can be copied")
+    base = value_config or ValueNetConfig(board_size=pcfg.board_size)
+    if base.board_size != pcfg.board_size:
+        raise ValueError(f"{policy_path} is for {pcfg.board_size}x{pcfg.board_size}, the value net for "
+                         f"{base.board_size}x{base.board_size}")
+    config = replace(base, trunk_layers=pcfg.layers, trunk_filters=pcfg.filters,
+                     trunk_first_kernel=pcfg.first_kernel, trunk_planes=pcfg.in_planes)
+    params = {f"conv_{i}": pvars["params"][f"conv_{i}"] for i in range(pcfg.layers - 1)}
+    return config, params
+
+
 class ValueNet(nn.Module):
     config: ValueNetConfig
     dtype: jnp.dtype = jnp.float32
@@ -23,6 +58,8 @@ class ValueNet(nn.Module):
     def __call__(self, planes: jax.Array, train: bool = False) -> jax.Array:
         cfg = self.config
         x = planes.astype(self.dtype)
+        if cfg.trunk_layers:
+            x = jnp.concatenate([PolicyTrunk(cfg, self.dtype, name="trunk")(x[..., :cfg.trunk_planes]), x], axis=-1)
         k = cfg.first_kernel
         x = nn.relu(nn.Conv(cfg.filters, (k, k), padding="SAME", dtype=self.dtype, name="conv_0")(x))
         for i in range(1, cfg.layers - 1):
