@@ -126,7 +126,6 @@ def serve(engine: GtpEngine, stdin: BinaryIO, stdout: BinaryIO) -> None:
         line = lines.get()
         if line is None:
             break
-        engine.ponder_pending = False  # only right after genmove, never after a later command
         try:
             engine.run_line(line, write, lines.waiting)
         except (BrokenPipeError, ConnectionError):

@@ -114,7 +114,7 @@ class GtpEngine(Dispatcher):
         self._clock = None  # go_engine.time_control.TimeManager, built on first use
         self._ownership: tuple[int, Ownership] | None = None  # (position hash, estimate)
         self._last_search: Any = None   # the SearchResult behind the last generated move, if any
-        self.ponder_pending = False     # the loop should call ponder() while no input waits
+        self._ponder_key: tuple | None = None  # the position after our last genmove (--ponder)
 
     # --- lazily built state ---------------------------------------------------------------------
     @property
@@ -257,7 +257,7 @@ class GtpEngine(Dispatcher):
             point = game.n * game.n
         if play:
             self.game.play(point, color)
-            self.ponder_pending = self.config.ponder and not self.game.is_over
+            self._ponder_key = self._position_key() if self.config.ponder else None
         return point_to_vertex(point, game.n)
 
     # --- analysis (Leela Zero / KataGo extensions, see gtp/analysis.py) -------------------------
@@ -334,19 +334,36 @@ class GtpEngine(Dispatcher):
                 emit(line)
         return report
 
+    # --- pondering (--ponder) --------------------------------------------------------------------
+    def _position_key(self) -> tuple:
+        game = self.game
+        return (len(game.moves), game.position.hash, game.to_play, game.n)
+
+    @property
+    def ponder_pending(self) -> bool:
+        """Should the loop ponder while no input waits? Yes from our genmove until the position
+        changes (the opponent's move, undo, a new game): commands that leave the position alone
+        (time_left, go-engine-last_analysis) interrupt pondering, which then resumes on the same
+        tree."""
+        return (self._ponder_key is not None and self._game is not None
+                and self._ponder_key == self._position_key())
+
     def ponder(self, input_waiting) -> None:
         """Search the position after our move until ``input_waiting()`` (the opponent's time);
         the tree is kept, so the reply's subtree starts the next genmove. Errors are logged only."""
-        self.ponder_pending = False
         player, game = self._player, self._game
         if player is None or game is None or not hasattr(player, "analyze") or game.is_over:
+            self._ponder_key = None
             return
         try:
             result = player.analyze(game, game.to_play, input_waiting)
         except Exception:  # noqa: BLE001 -- pondering is optional, the session must go on
             log.exception("pondering failed")
+            self._ponder_key = None
             return
-        if result is not None:
+        if result is None:
+            self._ponder_key = None
+        else:
             log.info("pondered %d simulations in %.2fs (tree %d visits)", result.simulations,
                      result.seconds, result.root_visits)
 

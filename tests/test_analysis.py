@@ -344,3 +344,48 @@ def test_winrate_lcb_is_below_the_win_rate_and_tightens_with_visits():
     assert all(0.0 <= b < 0.7 for b in bounds) and bounds == sorted(bounds)
     assert 0.69 < bounds[-1] and 0.0 < winrate_lcb(1.0, 3) < 1.0
     assert winrate_lcb(0.0, 50) == 0.0
+
+
+# --- match SGFs --------------------------------------------------------------------------------
+
+def test_analysis_comment_reads_the_last_analysis_line():
+    from go_engine.position import BLACK, WHITE
+    from training.match_game import analysis_comment
+    text = analysis_comment("best D4 winrate 0.5321 visits 1234 simulations 1200 seconds 1.98 pv D4 Q16 R4", BLACK)
+    assert text == "black's win rate 53.2% (1234 visits, 2.0 s)\npv D4 Q16 R4"
+    assert analysis_comment("winrate 0.25 visits 7", WHITE) == "white's win rate 25.0% (7 visits)"
+    for bad in ["", "winrate", "winrate x visits 3", "winrate 1.5 visits 3", "visits 3 pv D4", "winrate nan visits 2"]:
+        assert analysis_comment(bad, BLACK) is None, bad
+
+
+def test_match_sgf_comments_our_moves_with_win_rate_and_pv(tmp_path):
+    """go-engine (a search player) against the fake engine, which does not list the command:
+    every move of ours gets a comment, none of the fake's, and the fake is never asked."""
+    import shlex
+    from sgfmill import sgf as sgfmill_sgf
+    from training.match import MatchConfig, MatchRunner
+    fake_log = tmp_path / "fake.log"
+    ours = shlex.join([sys.executable, "-m", "go_engine_cli", "gtp", "--player", "mcts", "--playouts", "64",
+                       "--threads", "1", "--seed", "2", "--no-resign"])
+    fake = shlex.join([sys.executable, str(REPO / "tests" / "fake_gtp_engine.py"), "--moves", "5",
+                       "--log", str(fake_log)])
+    config = MatchConfig(engine=ours, opponent=fake, games=1, size=7, referee=None,
+                         command_timeout=240.0, hang_timeout=240.0)
+    (record,) = MatchRunner(config, tmp_path / "out", parallel=1, progress=False).run()
+    assert record["moves"] >= 4 and record["engine_color"] == "black", record
+    root = sgfmill_sgf.Sgf_game.from_bytes((tmp_path / "out" / record["sgf"]).read_bytes()).get_root()
+    node, ours_commented, theirs_commented = root, 0, 0
+    while node:
+        color, move = node.get_move()
+        if color is not None:
+            comment = node.get("C") if node.has_property("C") else None
+            if color == "b":
+                assert comment and re.fullmatch(r"black's win rate \d+\.\d% \(\d+ visits, \d+\.\d s\)\npv .+",
+                                                comment), comment
+                ours_commented += 1
+            else:
+                theirs_commented += comment is not None
+        node = node[0] if len(node) else None
+    assert ours_commented >= 2 and theirs_commented == 0
+    sent = fake_log.read_text()
+    assert "list_commands" in sent and "go-engine-last_analysis" not in sent

@@ -5,6 +5,10 @@ win by an illegal move or a desynchronised board. Game end: two passes (scored),
 forfeit (crash, timeout past the time limit plus a grace period, illegal move, non-GTP output,
 refusing a legal move or the setup), or the move cap (scored as it stands, reason ``max-moves``).
 
+Search reports: an engine that lists ``go-engine-last_analysis`` in ``list_commands`` (go-engine
+with a search player) is asked it after each of its moves, and the answer (win rate, visits,
+principal variation) becomes that move's comment in the SGF. Other engines are never sent it.
+
 Scoring: both engines are asked ``final_status_list dead``. When they agree, those stones are
 removed and the board is counted by Tromp-Taylor area with komi (``Position.area_score``). When
 they disagree or one cannot answer, the referee engine (GNU Go by default) gets the game replayed
@@ -33,6 +37,7 @@ if TYPE_CHECKING:
 
 COLOR_NAME = {BLACK: "black", WHITE: "white"}
 COLOR_LETTER = {BLACK: "B", WHITE: "W"}
+ANALYSIS_COMMAND = "go-engine-last_analysis"  # go-engine's report of the search behind its last move
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -131,6 +136,35 @@ def parse_score(text: str) -> float:
     raise ValueError(f"cannot read score {text!r}")
 
 
+def analysis_comment(body: str, color: int) -> str | None:
+    """An SGF comment from a ``go-engine-last_analysis`` answer (``best D4 winrate 0.5321 visits
+    1234 simulations 1200 seconds 1.98 pv D4 Q16``), or None when it says nothing usable."""
+    tokens = body.split()
+    if "pv" in tokens:
+        at = tokens.index("pv")
+        tokens, pv = tokens[:at], tokens[at + 1:]
+    else:
+        pv = []
+    if len(tokens) % 2:
+        return None
+    fields = dict(zip(tokens[0::2], tokens[1::2]))
+    try:
+        winrate = float(fields["winrate"])
+        visits = int(fields["visits"])
+    except (KeyError, ValueError):
+        return None
+    if not 0.0 <= winrate <= 1.0:
+        return None
+    try:
+        seconds = f", {float(fields['seconds']):.1f} s" if "seconds" in fields else ""
+    except ValueError:
+        seconds = ""
+    lines = [f"{COLOR_NAME[color]}'s win rate {100 * winrate:.1f}% ({visits} visits{seconds})"]
+    if pv:
+        lines.append(one_line("pv " + " ".join(pv[:20]), 300))
+    return "\n".join(lines)
+
+
 def result_string(score: float) -> str:
     if score == 0:
         return "0"
@@ -158,6 +192,8 @@ class GameRunner:
         self.clocks: dict[int, Clock] = {}
         self.seconds = {BLACK: 0.0, WHITE: 0.0}
         self.genmoves = {BLACK: 0, WHITE: 0}
+        self.reports_search = {BLACK: False, WHITE: False}  # lists ANALYSIS_COMMAND
+        self.comments: dict[int, str] = {}                 # move number -> SGF comment
 
     # --- talking to the engines ----------------------------------------------------------------
     def _ask(self, color: int, command: str, timeout: float | None = None) -> str:
@@ -225,16 +261,30 @@ class GameRunner:
                 raise
             if cfg.timed:
                 self.clocks[color] = Clock(float(cfg.main_time or 0), float(cfg.move_time or 0))
+            self.reports_search[color] = ANALYSIS_COMMAND in (self._ask_optional_body(color, "list_commands") or "").split()
         if cfg.handicap:
             self.game.set_fixed_handicap(cfg.handicap)
 
     def _ask_optional(self, color: int, command: str) -> None:
         """A command an engine may refuse (time control): a ``?`` is fine, a crash is not."""
+        self._ask_optional_body(color, command)
+
+    def _ask_optional_body(self, color: int, command: str) -> str | None:
+        """The answer to a command an engine may refuse; None for a ``?``."""
         try:
-            self._ask(color, command)
+            return self._ask(color, command)
         except Forfeit as f:
             if f.kind != "refused command":
                 raise
+            return None
+
+    def _note_search(self, color: int) -> None:
+        """Ask an engine that reports its search about the move it just made; its answer becomes
+        the move's SGF comment (a refusal or an unreadable answer is skipped)."""
+        body = self._ask_optional_body(color, ANALYSIS_COMMAND)
+        comment = analysis_comment(body, color) if body else None
+        if comment:
+            self.comments[len(self.game.moves)] = comment
 
     # --- the game --------------------------------------------------------------------------------
     def _genmove(self, color: int) -> str:
@@ -276,6 +326,8 @@ class GameRunner:
             if status != bk.LEGAL:
                 raise Forfeit(color, "illegal move", f"{answer} ({bk.STATUS_TEXT[status]})")
             game.play(point, color)
+            if self.reports_search[color]:
+                self._note_search(color)
             vertex = point_to_vertex(point, n)
             try:
                 self._ask(3 - color, f"play {COLOR_NAME[color]} {vertex}")
@@ -381,7 +433,7 @@ class GameRunner:
         from go_engine.sgf import save_sgf
         comment = f"go-engine match, game {self.index}: {reason}" + (f" ({detail})" if detail else "")
         save_sgf(self.out_dir / sgf_name, self.game, result=result, black=self.names[BLACK],
-                 white=self.names[WHITE], root_comment=comment)
+                 white=self.names[WHITE], root_comment=comment, comments=self.comments)
         if winner is None:
             engine_result = "draw" if margin == 0 else "void"
         else:
@@ -415,5 +467,5 @@ class GameRunner:
         }
 
 
-__all__ = ["GameRunner", "Clock", "Forfeit", "Interrupted", "board_without", "parse_score",
-           "parse_vertex_list", "result_string"]
+__all__ = ["GameRunner", "Clock", "Forfeit", "Interrupted", "analysis_comment", "board_without",
+           "parse_score", "parse_vertex_list", "result_string"]
