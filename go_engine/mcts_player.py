@@ -57,6 +57,8 @@ class MCTSPlayer:
         self._warm_sizes: set[int] = set()
 
     def new_game(self, game: Game) -> None:
+        """Forget the tree; load the kernels (and networks) for the size now, off the clock."""
+        self._warm(game.n)
         self.mcts.forget()
         self._low_moves = 0
         self.last_result = None
@@ -119,7 +121,9 @@ class MCTSPlayer:
 
     # --- helpers -------------------------------------------------------------------------------
     def _warm(self, n: int) -> None:
-        if n not in self._warm_sizes:  # the first search of a process pays for loading the kernels
+        """The first search of a size pays for loading kernels and compiling networks: do it
+        once, before any clock runs (``new_game``) or at the latest before the first move."""
+        if n not in self._warm_sizes:
             self.mcts.warm_up(n)
             self._warm_sizes.add(n)
 
@@ -172,11 +176,13 @@ def _with_side_to_move(game: Game, color: int) -> Game:
 
 
 def player_from_options(seed: int | None = None, seconds: float | None = None, playouts: int | None = None,
-                        threads: int | None = None, extra: dict | None = None) -> MCTSPlayer:
+                        threads: int | None = None, extra: dict | None = None,
+                        evaluator: Evaluator | None = None) -> MCTSPlayer:
     """Build an MCTSPlayer from front-end options. ``extra`` may name any ``SearchConfig`` or
     ``PlayerConfig`` field as text (``rave_equiv=0``, ``c_puct=1.5``, ``resign=false``), or
     ``playout=random|pattern`` (the playout kernel; ``prior=pattern`` for pattern priors);
-    an unknown key or a bad value raises ValueError naming it."""
+    an unknown key or a bad value raises ValueError naming it. ``evaluator`` (e.g. the
+    networks) replaces the native priors."""
     search_fields = {f.name: f.type for f in fields(SearchConfig)}
     player_fields = {f.name: f.type for f in fields(PlayerConfig)}
     search_kw: dict = {}
@@ -203,7 +209,8 @@ def player_from_options(seed: int | None = None, seconds: float | None = None, p
         player_kw["playouts"] = playouts
     if seconds:
         player_kw["default_seconds"] = seconds
-    return MCTSPlayer(SearchConfig(**search_kw), PlayerConfig(**player_kw), rollout=RolloutConfig(**rollout_kw))
+    return MCTSPlayer(SearchConfig(**search_kw), PlayerConfig(**player_kw), evaluator=evaluator,
+                      rollout=RolloutConfig(**rollout_kw))
 
 
 def _parse_field(key: str, text: str, type_name) -> object:

@@ -44,6 +44,15 @@ def _make_mcts(options: PlayerOptions) -> "Player":
                                threads=options.threads, extra=dict(options.extra))
 
 
+def _make_alphago(options: PlayerOptions) -> "Player":
+    """The full player (``go_engine.nets.alphago_player``): PUCT search with SL-policy priors and
+    leaf values mixing the value net with rollouts, for the sizes with shipped networks;
+    rollout search elsewhere. JAX loads when the first network is built."""
+    from .nets.alphago_player import AlphaGoPlayer
+    return AlphaGoPlayer(seed=options.seed, seconds=options.seconds, playouts=options.playouts,
+                         threads=options.threads, extra=dict(options.extra))
+
+
 def _make_policy(options: PlayerOptions) -> "Player":
     """The SL policy network alone (``go_engine.nets.player``): greedy unless extra
     ``temperature`` is set; extra ``weights`` names the weight file (default: the shipped
@@ -61,6 +70,7 @@ def _make_rollout(options: PlayerOptions) -> "Player":
 
 
 PLAYER_FACTORIES: Mapping[str, Callable[[PlayerOptions], "Player"]] = MappingProxyType({
+    "alphago": _make_alphago,
     "random": _make_random,
     "mcts": _make_mcts,
     "policy": _make_policy,

@@ -33,6 +33,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numba
@@ -192,6 +193,7 @@ class MCTS:
         self._root: Position | None = None
         self._rng_seed = config.seed
         self.total_rollouts = 0
+        self._pool: ThreadPoolExecutor | None = None
 
     # --- tree management -------------------------------------------------------------------
     def _alloc_work(self, n: int) -> None:
@@ -259,6 +261,9 @@ class MCTS:
         """Load (or compile) every kernel with a tiny search on an empty n x n board, so the
         first real move's clock is not spent on it; returns the seconds it took."""
         t0 = time.perf_counter()
+        warm_evaluator = getattr(self.evaluator, "warm_up", None)
+        if warm_evaluator is not None:  # e.g. compile a network for every batch shape it will see
+            warm_evaluator(self.config.batch_size)
         self.search(Game(n, 7.0), simulations=2 * self.config.batch_size, stop_early=False)
         self.forget()
         return time.perf_counter() - t0
@@ -456,8 +461,10 @@ class MCTS:
         return int(done)
 
     def _python_batch(self, game: Game, size: int) -> int:
-        """One batch with a Python evaluator: select, evaluate the new nodes, expand them with
-        the returned priors, play out (unless mix_lambda is 0), back up."""
+        """One batch with a Python evaluator: select; copy the new leaves' positions; play the
+        leaves out on a worker thread (Numba, no GIL) while the evaluator (a network) runs on
+        this one; expand the new nodes with the returned priors; back up. With mix_lambda 0 and
+        a value for every leaf, only terminal leaves are scored and nothing is played out."""
         t = self.tree
         L = self.lanes[0]
         rcolor, rlinks, rinfo, rhash, hist, nhist = self._root_arrays()
@@ -469,38 +476,58 @@ class MCTS:
                                 self.pol, L.leaf_block)
         kinds = L.leaf_kind[:size]
         pending = np.flatnonzero(kinds == tr.LEAF_PENDING)
-        v_black = np.zeros(size, np.float64)
-        has_value = np.zeros(size, bool)
-        if len(pending):
-            positions = [self._leaf_position(int(i)) for i in pending]
-            priors, values = self.evaluator.evaluate(positions)
-            priors = np.asarray(priors, np.float32)
-            for j, i in enumerate(pending):
-                i = int(i)
-                node = int(L.path_node[i, L.nodes_len[i] - 1])
-                depth = int(L.path_len[i])
-                h = L.path_hash[i, depth - 1] if depth > 0 else rhash
-                tr.expand_node(t, node, L.wcolor[i], L.wlinks[i], L.winfo[i], ZOBRIST, np.uint64(h),
-                               hist, nhist, L.path_hash[i], depth, 0, self.pol, priors[j], L.locs[i],
-                               L.scores[i], -1)
-                sign = 1.0 if L.winfo[i, bk.I_TO_PLAY] == bk.BLACK else -1.0
-                v_black[i] = sign * float(values[j])
-                has_value[i] = True
+        positions = [self._leaf_position(int(i)) for i in pending]  # copies: playouts change the leaves
         lam = self.config.mix_lambda
         rave = self.config.rave_equiv > 0
+        has_value = np.zeros(size, bool)
+        has_value[pending] = getattr(self.evaluator, "has_value", True)
         need_rollout = not (lam == 0.0 and np.all(has_value | (kinds >= tr.LEAF_TERMINAL)))
+        playouts = None
         if need_rollout or np.any(kinds == tr.LEAF_TERMINAL):
-            rollout_leaves(L.wcolor, L.wlinks, L.winfo, L.leaf_kind, L.rng, ZOBRIST,
-                           self.max_playout_moves, float(game.komi), PLAYOUT_NAMES[self.rollout.kind],
-                           self.pol, L.owner, L.own, L.out_z, size, rave, L.first_ply,
-                           L.path_len)
-            self.total_rollouts += size
+            playouts = self._playout_pool().submit(
+                _rollout_on_worker, self._playout_threads(), L.wcolor, L.wlinks, L.winfo, L.leaf_kind, L.rng, ZOBRIST,
+                self.max_playout_moves, float(game.komi), PLAYOUT_NAMES[self.rollout.kind],
+                self.pol, L.owner, L.own, L.out_z, size, rave, L.first_ply, L.path_len)
+        else:
+            L.out_z[:size] = 0.0
+        v_black = np.zeros(size, np.float64)
+        try:
+            if positions:
+                priors, values = self.evaluator.evaluate(positions)
+                priors = np.asarray(priors, np.float32)
+                for j, i in enumerate(pending):
+                    i = int(i)
+                    pos = positions[j]
+                    node = int(L.path_node[i, L.nodes_len[i] - 1])
+                    depth = int(L.path_len[i])
+                    h = L.path_hash[i, depth - 1] if depth > 0 else rhash
+                    tr.expand_node(t, node, pos.color, pos.links, pos.info, ZOBRIST, np.uint64(h),
+                                   hist, nhist, L.path_hash[i], depth, 0, self.pol, priors[j], L.locs[i],
+                                   L.scores[i], -1)
+                    sign = 1.0 if pos.to_play == bk.BLACK else -1.0
+                    v_black[i] = sign * float(values[j])
+        finally:
+            if playouts is not None:
+                playouts.result()
+                self.total_rollouts += size
         z = L.out_z[:size]
-        values_black = np.where(has_value, (1.0 - lam) * v_black + lam * z, z)
+        if need_rollout:
+            values_black = np.where(has_value, (1.0 - lam) * v_black + lam * z, z)
+        else:
+            values_black = v_black
         values_black = np.where(kinds == tr.LEAF_TERMINAL, z, values_black)
         tr.backup(t, L.path_edge, L.path_node, L.path_len, L.nodes_len, L.leaf_kind,
                   values_black, size, rave, L.first_ply, L.leaf_block, L.leaf_edges)
         return int(live)
+
+    def _playout_threads(self) -> int:
+        return min(self.config.threads or numba.config.NUMBA_NUM_THREADS, numba.config.NUMBA_NUM_THREADS)
+
+    def _playout_pool(self) -> ThreadPoolExecutor:
+        """One worker thread that runs a batch's playouts beside the evaluator."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="playouts")
+        return self._pool
 
     def _leaf_position(self, i: int) -> Position:
         n = self._n
@@ -610,3 +637,9 @@ class MCTS:
         ne = int(t.counts[tr.NUM_EDGES])
         assert not t.node_vl[:nn].any(), "virtual loss left on nodes"
         assert not t.child_vl[:ne].any(), "virtual loss left on edges"
+
+
+def _rollout_on_worker(threads: int, *args) -> None:
+    """``rollouts.rollout_leaves`` on a worker thread (Numba's thread count is per thread)."""
+    numba.set_num_threads(threads)
+    rollout_leaves(*args)

@@ -28,8 +28,8 @@ log = logging.getLogger(__name__)
 def add_gtp_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=19, help="initial board size (2-25)")
     parser.add_argument("--komi", type=float, default=7.5, help="initial komi")
-    parser.add_argument("--player", default="mcts", choices=player_names(),
-                        help="who chooses the moves")
+    parser.add_argument("--player", default="alphago", choices=player_names(),
+                        help="who chooses the moves (alphago: networks + search, the default)")
     parser.add_argument("--seed", type=int, default=None, help="random seed of the player")
     parser.add_argument("--time", type=float, default=None,
                         help="seconds per move for search players when no clock is set")

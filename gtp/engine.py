@@ -180,6 +180,8 @@ class GtpEngine(Dispatcher):
 
     def cmd_clear_board(self) -> None:
         self._new_game()
+        self.player  # build (and warm up) the player now, before any clock runs: the first
+        # move of a network player would otherwise spend seconds loading JAX and compiling
 
     def cmd_komi(self, komi: float) -> None:
         if abs(komi) > MAX_KOMI:

@@ -11,7 +11,7 @@ import numpy as np
 from .config import PolicyNetConfig
 from .weights import load_policy_weights, resolve_policy_weights
 
-BUCKETS = (1, 8, 64, 256, 1024)
+BUCKETS = (1, 8, 16, 32, 64, 256, 1024)
 
 
 class PolicyEvaluator:

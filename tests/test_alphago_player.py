@@ -1,0 +1,128 @@
+"""The full player: networks inside the search (``NetworkEvaluator``, ``AlphaGoPlayer``),
+with the shipped 9x9 policy and value networks."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from go_engine.coords import point_to_vertex
+from go_engine.features import N_VALUE_PLANES, position_planes
+from go_engine.game import Game
+from go_engine.nets.weights import REPO_DATA
+from go_engine.player import TimeBudget
+from go_engine.position import BLACK, WHITE, Position
+from go_engine.search import MCTS, SearchConfig
+from tests.test_search import assert_visits_add_up, game_from_ascii
+
+pytest.importorskip("jax")
+pytestmark = pytest.mark.skipif(not (REPO_DATA / "policy_9.npz").exists() or not (REPO_DATA / "value_9.npz").exists(),
+                                reason="shipped 9x9 networks missing")
+
+# White's six stones in the middle have one liberty left (D4); taking them wins at once.
+BIG_CAPTURE = """
+. . . . . . . . .
+. . X X X . . . .
+. . X O O X . . .
+. X O O O X . . .
+. X O O X X . . .
+. . X . X . . . .
+. . . . . . O . .
+. . . . . . . O .
+. . . . . . . . .
+"""
+
+
+@pytest.fixture(scope="module")
+def evaluator():
+    from go_engine.nets.search_evaluator import NetworkEvaluator
+    return NetworkEvaluator(REPO_DATA / "policy_9.npz", REPO_DATA / "value_9.npz", 9)
+
+
+def capture_game() -> Game:
+    return game_from_ascii(BIG_CAPTURE, BLACK, komi=7.0)
+
+
+def test_network_evaluator_matches_the_networks_it_wraps(evaluator):
+    from go_engine.nets.value_net import ValueEvaluator
+    game = capture_game()
+    pos = game.position
+    white = pos.copy()
+    white.to_play = WHITE
+    priors, values = evaluator.evaluate([pos, white, pos])
+    assert priors.shape == (3, 82) and values.shape == (3,)
+    np.testing.assert_allclose(priors.sum(axis=1), 1.0, rtol=1e-5)
+    assert np.all(priors >= 0) and np.all(np.abs(values) <= 1.0)
+    np.testing.assert_allclose(priors[0], priors[2], rtol=1e-6)  # padding does not leak between rows
+    # the same numbers as the policy and value evaluators on their own
+    logp = evaluator.policy.position_log_probs(pos)
+    np.testing.assert_allclose(priors[0, :-1] / priors[0, :-1].sum(), np.exp(logp) / np.exp(logp).sum(),
+                               rtol=1e-4, atol=1e-7)
+    v = ValueEvaluator(REPO_DATA / "value_9.npz", board_size=9).position_value(pos)
+    assert values[0] == pytest.approx(v, abs=1e-5)
+    assert position_planes(pos, n_planes=N_VALUE_PLANES).shape == (9, 9, N_VALUE_PLANES)
+
+
+def test_the_policy_sees_the_capture(evaluator):
+    priors, _ = evaluator.evaluate([capture_game().position])
+    assert point_to_vertex(int(np.argmax(priors[0, :-1])), 9) == "D4"
+
+
+@pytest.mark.parametrize("mix_lambda", [0.0, 0.5, 1.0])
+def test_search_with_networks_takes_the_big_capture(evaluator, mix_lambda):
+    game = capture_game()
+    # lambda 0: every leaf is expanded at once (threshold 0), so the value net values all of them
+    mcts = MCTS(SearchConfig(threads=1, batch_size=8, max_tree_mb=32, rave_equiv=0.0, c_puct=1.5,
+                             mix_lambda=mix_lambda, expand_threshold=0 if mix_lambda == 0 else 1),
+                evaluator=evaluator)
+    result = mcts.search(game, simulations=240, stop_early=False)
+    assert point_to_vertex(result.move, 9) == "D4", [(point_to_vertex(c.point, 9), c.visits) for c in result.children[:4]]
+    assert result.winrate > 0.6
+    assert result.root_visits == 240
+    assert_visits_add_up(mcts)
+    if mix_lambda == 0.0:  # the value net alone: nothing is played out
+        assert mcts.total_rollouts == 0
+    else:
+        assert mcts.total_rollouts >= 240
+
+
+def test_alphago_player_uses_networks_where_shipped_and_falls_back_elsewhere(capsys):
+    from go_engine.nets.alphago_player import AlphaGoPlayer
+    player = AlphaGoPlayer(seed=1, playouts=64, threads=1, extra={"resign": "false"})
+    game9 = Game(9, 7.0)
+    player.new_game(game9)
+    move = player.genmove(game9, BLACK, TimeBudget(None))
+    assert 0 <= move <= 81 and game9.position.is_legal(move, BLACK)
+    assert "policy_9.npz" in player.descriptions[9] and "lambda 0.5" in player.descriptions[9]
+    assert player.mcts.config.rave_equiv == 0.0  # the current size's search answers attributes
+    game13 = Game(13, 6.5)
+    move = player.genmove(game13, BLACK, TimeBudget(None))
+    assert 0 <= move <= 169
+    assert "no policy network for 13x13" in capsys.readouterr().err
+    assert player.mcts.evaluator.native_prior is not None  # rollout search for 13x13
+
+
+def test_alphago_player_options():
+    from go_engine.nets.alphago_player import AlphaGoPlayer
+    rl = AlphaGoPlayer(extra={"policy": "rl", "value": "none", "c_puct": "2.5"})
+    policy, value = rl.networks_for(9)
+    assert policy.name == "rl_policy_9.npz" and value is None
+    with pytest.raises(FileNotFoundError):
+        AlphaGoPlayer(extra={"policy": "/nonexistent/policy.npz"}).networks_for(9)
+    with pytest.raises(ValueError, match="unknown mcts option"):
+        AlphaGoPlayer(extra={"no_such_knob": "1"}).player_for(9)
+
+
+def test_gtp_plays_the_full_player_by_default():
+    from go_engine_cli import build_parser
+    from gtp.cli import config_from_args
+    config = config_from_args(build_parser().parse_args(["gtp"]))
+    assert config.player == "alphago"
+
+
+def test_white_view_values_flip(evaluator):
+    # the same position from the two sides: the value net must not report the same number
+    pos = Position.from_ascii(BIG_CAPTURE, to_play=BLACK)
+    white = pos.copy()
+    white.to_play = WHITE
+    _, values = evaluator.evaluate([pos, white])
+    assert values[0] > values[1]
