@@ -159,7 +159,7 @@ def _lone_tactics(ne, atari):
     return (np.int64(sa) * 2 + np.int64(atari)) * 3 + (min(ne, 3) - 1)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _refresh_point(color, links, w, loc, ew, ecache, lcache, lstamp, sid):
     """Recompute exp(cached score) of both colours at loc (0 if occupied, suicide, own eye).
 
@@ -240,14 +240,14 @@ def _mark(dirty, dlist, nd, x):
     return nd
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _mark3(dirty, dlist, nd, w, x):
     for d in (-w - 1, -w, -w + 1, -1, 0, 1, w - 1, w, w + 1):
         nd = _mark(dirty, dlist, nd, x + d)
     return nd
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _mark_chain(links, dirty, dlist, nd, w, hd):
     s = hd
     while True:
@@ -270,7 +270,7 @@ def _rebuild_rows(ecache, rows, n, w):
         rows[1, r] = s1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _mark_libs(color, links, dirty, dlist, nd, w, hd):
     s = hd
     while True:
@@ -295,6 +295,10 @@ def play_and_update(color, links, info, zob, loc, c, ew, ecache, rows,
     stone and around captured stones, a touched chain (merged, lost or gained liberties)
     dirties its liberties when it has or had 3 or fewer, and its whole 3x3 surroundings
     when it enters or leaves atari."""
+    color, links, info, zob, ew, ecache = (bk.borrow(color), bk.borrow(links), bk.borrow(info),
+                                           bk.borrow(zob), bk.borrow(ew), bk.borrow(ecache))
+    rows, dirty, dlist, stamp = bk.borrow(rows), bk.borrow(dirty), bk.borrow(dlist), bk.borrow(stamp)
+    capbuf, lcache, lstamp = bk.borrow(capbuf), bk.borrow(lcache), bk.borrow(lstamp)
     n = info[bk.I_N]
     w = n + 2
     opp = 3 - c
@@ -317,7 +321,7 @@ def play_and_update(color, links, info, zob, loc, c, ew, ecache, rows,
                     s = links[bk.NEXT, s]
                     if s == hd:
                         break
-    bk.place_stone(color, links, info, zob, np.uint64(0), loc, c)
+    bk.place_stone_inline(color, links, info, zob, np.uint64(0), loc, c)
     nd = 0
     nd = _mark3(dirty, dlist, nd, w, loc)
     hd = links[bk.HEAD, loc]
@@ -380,6 +384,10 @@ def sample_move(color, links, info, ew, ecache, rows, state, sidx, sloc, sval):
     The cached exp-scores give the distribution of the local features; the (at most 48)
     points near the previous two moves are reweighted by their distance and response
     features, the ko point is removed. ``sidx`` (int64[A], all -1) maps a loc to its slot."""
+    color, links, info, ew, ecache = (bk.borrow(color), bk.borrow(links), bk.borrow(info),
+                                      bk.borrow(ew), bk.borrow(ecache))
+    rows, state, sidx, sloc, sval = (bk.borrow(rows), bk.borrow(state), bk.borrow(sidx),
+                                     bk.borrow(sloc), bk.borrow(sval))
     n = info[bk.I_N]
     w = n + 2
     c = info[bk.I_TO_PLAY]
@@ -506,8 +514,7 @@ def policy_playout(color, links, info, zob, ew, state, max_moves):
     the number of moves played (passes included). Stops at two passes or ``max_moves``.
     ``ew``: exp of the flat weight array (``RolloutWeights.ew``), the only policy input;
     ``state``: uint64[1] xorshift state."""
-    n = info[bk.I_N]
-    w = n + 2
+    w = info[bk.I_N] + 2
     cells = w * w
     ecache = np.zeros((2, cells), np.float64)
     rows = np.zeros((2, w), np.float64)
@@ -520,6 +527,22 @@ def policy_playout(color, links, info, zob, ew, state, max_moves):
     sval = np.empty(64, np.float64)
     lcache = np.empty((3, cells), np.int64)
     lstamp = np.full(cells, -1, np.int64)
+    return _policy_playout(color, links, info, zob, ew, state, max_moves, ecache, rows, dirty,
+                           dlist, stamp, capbuf, sidx, sloc, sval, lcache, lstamp)
+
+
+@njit(cache=True, nogil=True)
+def _policy_playout(color, links, info, zob, ew, state, max_moves, ecache, rows, dirty,
+                    dlist, stamp, capbuf, sidx, sloc, sval, lcache, lstamp):
+    """``policy_playout`` on scratch arrays the caller allocated (and keeps alive: the loop
+    works on ``borrow``-ed views, so calls between the kernels cost no reference counting)."""
+    color, links, info, zob, ew, state = (bk.borrow(color), bk.borrow(links), bk.borrow(info),
+                                          bk.borrow(zob), bk.borrow(ew), bk.borrow(state))
+    ecache, rows, dirty, dlist = bk.borrow(ecache), bk.borrow(rows), bk.borrow(dirty), bk.borrow(dlist)
+    stamp, capbuf, sidx, sloc = bk.borrow(stamp), bk.borrow(capbuf), bk.borrow(sidx), bk.borrow(sloc)
+    sval, lcache, lstamp = bk.borrow(sval), bk.borrow(lcache), bk.borrow(lstamp)
+    n = info[bk.I_N]
+    w = n + 2
     for r in range(1, n + 1):
         for col in range(1, n + 1):
             _refresh_point(color, links, w, r * w + col, ew, ecache, lcache, lstamp, 0)
