@@ -268,6 +268,11 @@ class GtpEngine(Dispatcher):
         ``info`` groups every interval (Leela Zero format)."""
         return self._analysis(parse_analysis_args(args))
 
+    def cmd_analyze(self, *args: str) -> Stream:
+        """Sabaki's own name for it (``analyze <color> <interval>``, tried before ``lz-analyze``);
+        the same command."""
+        return self._analysis(parse_analysis_args(args))
+
     def cmd_kata__analyze(self, *args: str) -> Stream:
         """``lz-analyze`` with KataGo's number format and ``ownership true``."""
         return self._analysis(parse_analysis_args(args, kata=True))

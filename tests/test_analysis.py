@@ -162,7 +162,7 @@ def test_lz_analyze_both_forms_stream_and_stop_at_the_next_command(engine):
     run_analysis(engine, "lz-analyze 10", 10, first_within=240.0, want_lines=1)
     stops = []
     for k, command in enumerate(["lz-analyze 10", "lz-analyze b 10", "lz-analyze B interval 10",
-                                 "lz-analyze w 5 minmoves 3 maxmoves 40", "lz-analyze black 10"]):
+                                 "lz-analyze w 5 minmoves 3 maxmoves 40", "analyze black 10"]):
         run = run_analysis(engine, command, 20 + 2 * k, first_within=1.0)
         assert run["first"] < 1.0, f"{command}: first info line after {run['first']:.3f}s"
         stops.append(run["stop"])

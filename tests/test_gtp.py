@@ -70,7 +70,7 @@ def test_multiline_responses_have_no_blank_lines():
     assert text.startswith("=\n") and text.endswith("\n\n") and "\n\n" not in text[:-2]
     text = e.handle_line("list_commands")
     assert "\n\n" not in text[:-2]
-    assert parse_response(text).body.split("\n")[0] == "boardsize"
+    assert parse_response(text).body.split("\n")[0] == "analyze"  # the body starts on the first line
 
 
 @pytest.mark.parametrize("raw", [
