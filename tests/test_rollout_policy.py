@@ -317,3 +317,51 @@ def test_registered_player_uses_shipped_weights():
         move = player.genmove(game, game.position.to_play, TimeBudget())
         assert game.position.is_legal(move)
         game.play(move)
+
+
+@njit(cache=True)
+def _sample_counts(color, links, info, ew, seed, draws, counts):
+    """Draw ``draws`` moves from one position with the rollout kernel's sampler."""
+    n = info[bk.I_N]
+    w = n + 2
+    cells = w * w
+    state = np.empty(1, np.uint64)
+    state[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
+    ecache = np.zeros((2, cells))
+    rows = np.zeros((2, w))
+    sidx = np.full(cells, -1, np.int64)
+    sloc = np.empty(64, np.int64)
+    sval = np.empty(64)
+    rp.cached_scores(color, links, info, ew, ecache)
+    rp._rebuild_rows(ecache, rows, n, w)
+    for _ in range(draws):
+        loc = rp.sample_move(color, links, info, ew, ecache, rows, state, sidx, sloc, sval)
+        counts[max(loc, 0)] += 1
+
+
+@pytest.mark.parametrize("seed", [21, 22])
+def test_sampler_follows_the_softmax_of_all_features(seed):
+    """Move frequencies of ``sample_move`` (cached static features, reweighting near the last
+    two moves, ko removed) match the softmax that ``position_features`` gives from scratch."""
+    rw = random_weights(seed)
+    pos = Position(19)
+    state = np.array([seed], np.uint64)
+    rp.policy_playout(pos.color, pos.links, pos.info, ZOBRIST, rw.ew, state, 80)
+    assert pos.info[bk.I_LAST] > 0 and pos.info[bk.I_LAST2] > 0
+    expected = rp.move_probabilities(pos, rw, skip_eyes=True)
+    draws = 60000
+    counts = np.zeros(pos.color.shape[0], np.int64)
+    _sample_counts(pos.color, pos.links, pos.info, rw.ew, seed, draws, counts)
+    assert counts[0] == 0  # no pass while moves are left
+    obs = np.zeros(19 * 19)
+    for p in range(19 * 19):
+        obs[p] = counts[int(pos.p2l[p])]
+    exp = expected[:-1] * draws
+    assert np.all(obs[exp == 0.0] == 0)  # never an illegal move, an own eye or the ko point
+    big = exp >= 5.0
+    chi2 = float(np.sum((obs[big] - exp[big]) ** 2 / exp[big]))
+    rest_o, rest_e = obs[~big].sum(), exp[~big].sum()
+    if rest_e > 0:
+        chi2 += (rest_o - rest_e) ** 2 / rest_e
+    dof = int(big.sum())
+    assert chi2 < dof + 6.0 * np.sqrt(2.0 * dof), (chi2, dof)
