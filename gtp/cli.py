@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import queue
 import sys
 import threading
@@ -86,6 +87,34 @@ def read_line(stream: BinaryIO) -> bytes | None:
     return line
 
 
+class FdReader:
+    """``readline(limit)`` over a file descriptor with ``os.read``. The stdin thread reads
+    through this rather than ``sys.stdin.buffer``: a daemon thread blocked inside that buffered
+    object holds its lock, and the interpreter then aborts at exit ("could not acquire lock")
+    when the controller keeps our stdin open after ``quit``, as GUIs do."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self._buffer = b""
+        self._eof = False
+
+    def readline(self, limit: int = -1) -> bytes:
+        while True:
+            end = self._buffer.find(b"\n") + 1
+            if end and (limit < 0 or end <= limit):
+                line, self._buffer = self._buffer[:end], self._buffer[end:]
+                return line
+            if 0 <= limit <= len(self._buffer):
+                line, self._buffer = self._buffer[:limit], self._buffer[limit:]
+                return line
+            if self._eof:
+                line, self._buffer = self._buffer, b""
+                return line
+            chunk = os.read(self.fd, 1 << 16)
+            self._eof = not chunk
+            self._buffer += chunk
+
+
 class InputLines:
     """The controller's lines, read by a daemon thread into a queue (None marks the end)."""
 
@@ -140,7 +169,7 @@ def run_gtp(args: argparse.Namespace) -> int:
     logging.basicConfig(stream=sys.stderr, level=args.log_level,
                         format="%(asctime)s %(name)s %(levelname)s: %(message)s")
     engine = GtpEngine(config_from_args(args))
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    stdin, stdout = FdReader(sys.stdin.fileno()), sys.stdout.buffer
     sys.stdout = sys.stderr  # keep stray prints off the protocol channel
     try:
         serve(engine, stdin, stdout)

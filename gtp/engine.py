@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NewType
 
 from go_engine.players import PlayerOptions, make_player
@@ -27,10 +28,14 @@ from .analysis import AnalysisOptions, info_line, last_search_line, parse_analys
 from .dispatcher import BASE_CONVERTERS, Dispatcher
 from .protocol import GtpError, Stream
 
+Emit = Callable[[str], None]  # writes one line of a streamed response
+Report = Callable[["SearchResult"], None]  # a search's progress callback
+
 if TYPE_CHECKING:
     from go_engine.game import Game
     from go_engine.ownership import Ownership
     from go_engine.player import Player
+    from go_engine.search import SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +241,7 @@ class GtpEngine(Dispatcher):
     def cmd_kgs__genmove_cleanup(self, color: Color) -> str:
         return self._generate(color, play=True, cleanup=True)
 
-    def _generate(self, color: int, play: bool, cleanup: bool, on_progress: Any = None,
+    def _generate(self, color: int, play: bool, cleanup: bool, on_progress: Report | None = None,
                   interval: float = 1.0) -> str:
         from go_engine.player import RESIGN, TimeBudget
         game, player = self.game, self.player
@@ -304,7 +309,7 @@ class GtpEngine(Dispatcher):
         game = self.game
         color = options.color or game.to_play
 
-        def run(emit) -> None:
+        def run(emit: Emit) -> None:
             result = player.analyze(game, color, self.input_waiting, self._reporter(emit, options, color),
                                     options.interval)
             if result is None:  # nothing to search (game over): still end on the next command
@@ -315,7 +320,7 @@ class GtpEngine(Dispatcher):
     def _genmove_analysis(self, options: AnalysisOptions) -> Stream:
         color = options.color or self.game.to_play
 
-        def run(emit) -> None:
+        def run(emit: Emit) -> None:
             report = self._reporter(emit, options, color)
             if report is None:
                 report = _ignore
@@ -323,14 +328,14 @@ class GtpEngine(Dispatcher):
                                           interval=options.interval))
         return Stream(run)
 
-    def _reporter(self, emit, options: AnalysisOptions, color: int):
+    def _reporter(self, emit: Emit, options: AnalysisOptions, color: int) -> Report | None:
         """The progress callback that writes one info line per report (None: interval 0)."""
         if options.interval_cs <= 0:
             return None
         n = self.game.n
         from go_engine.position import BLACK
 
-        def report(result) -> None:
+        def report(result: SearchResult) -> None:
             own = None
             search = getattr(self.player, "mcts", None)  # MCTSPlayer's tree: playout ownership
             if options.ownership and search is not None:
@@ -355,7 +360,7 @@ class GtpEngine(Dispatcher):
         return (self._ponder_key is not None and self._game is not None
                 and self._ponder_key == self._position_key())
 
-    def ponder(self, input_waiting) -> None:
+    def ponder(self, input_waiting: Callable[[], bool]) -> None:
         """Search the position after our move until ``input_waiting()`` (the opponent's time);
         the tree is kept, so the reply's subtree starts the next genmove. Errors are logged only."""
         player, game = self._player, self._game

@@ -266,7 +266,43 @@ def test_sabaki_client_streams_analysis_and_stops_on_the_next_command():
     assert result["blackStones"] == "E5"
 
 
+def test_quit_exits_cleanly_while_the_controller_keeps_stdin_open():
+    """GUIs keep our stdin open after quit; the stdin thread must not make the exit abort."""
+    proc = EngineProcess("--player", "random")
+    assert proc.ask("name") == "go-engine"
+    proc.send("quit")
+    assert proc.proc.wait(timeout=30) == 0
+    stderr = proc.close()
+    assert "Fatal" not in stderr, stderr
+
+
 # --- in process ------------------------------------------------------------------------------
+
+def test_fd_reader_splits_lines_like_a_file():
+    """The stdin thread's reader (os.read on the descriptor) gives read_line the same lines,
+    huge-line skipping included, as a file object does."""
+    import io
+    from gtp.cli import FdReader, read_line
+    from gtp.protocol import MAX_LINE_BYTES
+    data = b"1 name\n" + b"x" * (3 * MAX_LINE_BYTES) + b"\n\nplay b e5\r\nno newline at the end"
+    r, w = os.pipe()
+
+    def write() -> None:
+        for i in range(0, len(data), 7000):
+            os.write(w, data[i:i + 7000])
+        os.close(w)
+    threading.Thread(target=write).start()
+    reader, reference = FdReader(r), io.BytesIO(data)
+    lines = []
+    while True:
+        line = read_line(reader)
+        assert line == read_line(reference)
+        if line is None:
+            break
+        lines.append(line)
+    os.close(r)
+    assert lines[0] == b"1 name\n" and lines[-1] == b"no newline at the end" and len(lines) == 5
+
 
 def test_argument_forms():
     assert parse_analysis_args([]) == AnalysisOptions()
