@@ -26,9 +26,11 @@ from ..search import SearchResult
 from .value_config import default_value_weights
 from .weights import resolve_policy_weights
 
-# Search settings with networks (measured choices, see data/alphago_9.md): priors carry the
-# knowledge RAVE supplied without them, so RAVE is off; a node is evaluated by the networks on
-# its edge's second visit (expand_threshold 1: the first visit is a playout only).
+# Search settings with networks (set by reasoning, not yet tuned by matches): the priors carry
+# the knowledge RAVE supplied without them, so RAVE is off; c_puct is raised so that the priors
+# steer longer than the rollout search's 0.5; a node is evaluated by the networks on its edge's
+# second visit (expand_threshold 1: the first visit is a playout only), which doubles the
+# simulations per network evaluation.
 NETWORK_SEARCH_DEFAULTS: dict[str, str] = {
     "c_puct": "1.5",
     "rave_equiv": "0",
