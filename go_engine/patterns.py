@@ -84,7 +84,7 @@ def diag_state_black(color, links, x):
     return DIAG_STATE_OF[color[x] * 4 + min(links[bk.LIBS, links[bk.HEAD, x]], 3)]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def pattern3_keys(color, links, w, loc):
     """(key for black to play, key for white to play) of the 3x3 pattern around ``loc``:
     orthogonal neighbours with 1/2/3+ liberties, diagonal ones with atari or not."""
@@ -264,15 +264,36 @@ def make_pos_class(n: int) -> np.ndarray:
     return out
 
 
-@njit(cache=True, nogil=True, inline="always")
-def pos_class_of(loc, n):
-    """``make_pos_class(n)[loc]`` computed on the fly (for kernels that get no table)."""
+def _pos_class_formula(loc: int, n: int) -> int:
     w = n + 2
     r = loc // w - 1
     col = loc % w - 1
     a = min(min(r, n - 1 - r), 6)
     b = min(min(col, n - 1 - col), 6)
     return min(a, b) * 7 + max(a, b)
+
+
+MAX_N = 25
+# edge-distance class by (board size, loc) and row by (padded width, loc), for every size:
+# kernels read these constant tables instead of dividing by the width (integer division
+# costs tens of cycles; the refresh of a point needs its class, the row sums its row)
+POS_CLASS_TABLE = np.array([[_pos_class_formula(loc, n) if n > 0 else 0 for loc in range((MAX_N + 2) ** 2)]
+                            for n in range(MAX_N + 1)], dtype=np.int16)
+ROW_TABLE = np.array([[loc // w if w > 0 else 0 for loc in range((MAX_N + 2) ** 2)]
+                      for w in range(MAX_N + 3)], dtype=np.int16)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def pos_class_of(loc, n):
+    """``make_pos_class(n)[loc]`` by table (for kernels that get no class array); walls
+    get junk."""
+    return np.int64(POS_CLASS_TABLE[n, loc])
+
+
+@njit(cache=True, nogil=True, inline="always")
+def row_of(loc, w):
+    """loc // w, by table."""
+    return np.int64(ROW_TABLE[w, loc])
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -50,6 +50,8 @@ for _k, (_dr, _dc) in enumerate(pt.DIAMOND):
     DIAMOND_INDEX[(_dr + 2) * 5 + (_dc + 2)] = _k
 
 
+RESP_SLOT = 52  # sample_move keeps the 12 response weights in sval[RESP_SLOT:RESP_SLOT + 12]
+
 # --- features of one position, from scratch --------------------------------------------------
 
 @njit(cache=True, nogil=True)
@@ -160,17 +162,27 @@ def _lone_tactics(ne, atari):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _refresh_point(color, links, w, loc, ew, ecache, lcache, lstamp, sid):
-    """Recompute exp(cached score) of both colours at loc (0 if occupied, suicide, own eye).
+def _load_w3(color, links, w, loc, ew, ecache):
+    """First half of a point refresh: store the 3x3-pattern weights of both colours at
+    loc in ecache[:, loc] (where ``_refresh_point`` finds them). Split off so that the
+    refresh of a batch of points loads all these scattered weights (a 4 MB table, mostly
+    cache misses) back to back, letting the misses overlap."""
+    kb, kw = pt.pattern3_keys(color, links, w, loc)
+    ecache[0, loc] = ew[pt.OFF_W3 + pt.hash_index(kb, pt.N3_BITS)]
+    ecache[1, loc] = ew[pt.OFF_W3 + pt.hash_index(kw, pt.N3_BITS)]
 
-    ``ew`` = exp(weights). One read of the neighbours serves both colours' pattern keys and
-    the common tactical case; ``patterns.tactics_index`` runs only near weak chains."""
+
+@njit(cache=True, nogil=True, inline="always")
+def _refresh_point(color, links, w, loc, ew, ecache, lcache, lstamp, sid):
+    """Recompute exp(cached score) of both colours at loc (0 if occupied, suicide, own eye),
+    given the pattern weights ``_load_w3`` left in ecache[:, loc] (read only when empty).
+
+    ``ew`` = exp(weights). One read of the neighbours serves both colours and the common
+    tactical case; ``patterns.tactics_index`` runs only near weak chains."""
     if color[loc] != bk.EMPTY:
         ecache[0, loc] = 0.0
         ecache[1, loc] = 0.0
         return
-    kb = np.int64(0)
-    kw = np.int64(0)
     ne = 0
     slow = False
     big_b = False
@@ -185,7 +197,6 @@ def _refresh_point(color, links, w, loc, ew, ecache, lcache, lstamp, sid):
         x = loc + d
         col = color[x]
         libs = links[bk.LIBS, links[bk.HEAD, x]]  # 0 on empty and wall cells
-        s = pt.STATE_OF[col * 4 + min(libs, 3)]
         is_b = col == bk.BLACK
         is_w = col == bk.WHITE
         ne += col == bk.EMPTY
@@ -198,13 +209,9 @@ def _refresh_point(color, links, w, loc, ew, ecache, lcache, lstamp, sid):
         adj_w |= is_w
         big_b |= is_b & (libs >= 4)
         big_w |= is_w & (libs >= 4)
-        kb = kb * 8 + s
-        kw = kw * 8 + pt.SWAP[s]
-    for d in (-w - 1, -w + 1, w - 1, w + 1):
-        s = pt.diag_state_black(color, links, loc + d)
-        kb = kb * 8 + s
-        kw = kw * 8 + pt.SWAP[s]
     base = ew[pt.OFF_POS + pt.pos_class_of(loc, w - 2)]
+    w3b = np.float32(ecache[0, loc])
+    w3w = np.float32(ecache[1, loc])
     # black
     # tactics without the full reader when no chain around is in atari and either 3+
     # liberties are certain or no own chain joins (then the liberties are the empty points)
@@ -217,7 +224,7 @@ def _refresh_point(color, links, w, loc, ew, ecache, lcache, lstamp, sid):
     if tac < 0 or (n_b == 4 and bk.is_eye(color, w, loc, bk.BLACK)):
         ecache[0, loc] = 0.0
     else:
-        ecache[0, loc] = base * ew[pt.OFF_W3 + pt.hash_index(kb, pt.N3_BITS)] * ew[pt.OFF_TAC + tac]
+        ecache[0, loc] = base * w3b * ew[pt.OFF_TAC + tac]
     # white
     if not slow and (ne >= 3 or big_w):
         tac = np.int64(atari_w) * 3 + 2
@@ -228,7 +235,7 @@ def _refresh_point(color, links, w, loc, ew, ecache, lcache, lstamp, sid):
     if tac < 0 or (n_w == 4 and bk.is_eye(color, w, loc, bk.WHITE)):
         ecache[1, loc] = 0.0
     else:
-        ecache[1, loc] = base * ew[pt.OFF_W3 + pt.hash_index(kw, pt.N3_BITS)] * ew[pt.OFF_TAC + tac]
+        ecache[1, loc] = base * w3w * ew[pt.OFF_TAC + tac]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -350,25 +357,49 @@ def play_and_update(color, links, info, zob, loc, c, ew, ecache, rows,
                 if stamp[h2] != move_id:
                     stamp[h2] = move_id
                     nd = _mark_chain(links, dirty, dlist, nd, w, h2)
+    # the empty points among them, appended after the list without a branch, then their
+    # pattern weights loaded in one tight loop
+    ne = 0
+    for i in range(nd):
+        x = dlist[i]
+        dlist[nd + ne] = x
+        ne += color[x] == bk.EMPTY
+    for i in range(nd, nd + ne):
+        _load_w3(color, links, w, dlist[i], ew, ecache)
     for i in range(nd):
         x = dlist[i]
         dirty[x] = 0
         if color[x] != bk.WALL:
             _refresh_point(color, links, w, x, ew, ecache, lcache, lstamp, move_id)
-    # rows touched: recompute their sums from scratch (no drift)
+    # rows touched: listed after the empties, then their sums recomputed from scratch (no
+    # drift), two rows at a time so that the two chains of additions overlap
+    r0 = nd + ne
+    nr = r0
     for i in range(nd):
-        r = dlist[i] // w
+        r = pt.row_of(dlist[i], w)
         if 1 <= r <= n and dirty[r * w] == 0:
             dirty[r * w] = 1  # the row's left wall cell doubles as the row flag
-            s0 = 0.0
-            s1 = 0.0
-            for col in range(1, n + 1):
-                s0 += ecache[0, r * w + col]
-                s1 += ecache[1, r * w + col]
-            rows[0, r] = s0
-            rows[1, r] = s1
-    for i in range(nd):
-        dirty[(dlist[i] // w) * w] = 0
+            dlist[nr] = r
+            nr += 1
+    for j in range(r0, nr, 2):
+        ra = dlist[j]
+        rb = dlist[j + 1] if j + 1 < nr else ra
+        sa0 = 0.0
+        sa1 = 0.0
+        sb0 = 0.0
+        sb1 = 0.0
+        for col in range(ra * w + 1, ra * w + n + 1):
+            d = col + (rb - ra) * w
+            sa0 += ecache[0, col]
+            sa1 += ecache[1, col]
+            sb0 += ecache[0, d]
+            sb1 += ecache[1, d]
+        rows[0, ra] = sa0
+        rows[1, ra] = sa1
+        rows[0, rb] = sb0
+        rows[1, rb] = sb1
+        dirty[ra * w] = 0
+        dirty[rb * w] = 0
     return nd
 
 
@@ -398,6 +429,11 @@ def sample_move(color, links, info, ew, ecache, rows, state, sidx, sloc, sval):
     R = pt.NEAR_R
     if last > 0:
         dkey = pt.diamond_key(color, links, w, last, c)
+        # the 12 response weights, loaded back to back (they are scattered over a 1 MB
+        # table: independent loads overlap their cache misses); slots 52..63 of sval are
+        # free, since at most 24 + 24 + 1 points are reweighted
+        for k in range(12):
+            sval[RESP_SLOT + k] = ew[pt.OFF_RESP + pt.response_index(dkey, k)]
         rl = last // w
         cl = last % w
         for dr in range(-R, R + 1):
@@ -414,8 +450,7 @@ def sample_move(color, links, info, ew, ecache, rows, state, sidx, sloc, sval):
                     continue
                 f = np.float64(ew[pt.OFF_DIST1 + pt.dist_class(dr, dc)])
                 if abs(dr) + abs(dc) <= 2:
-                    k = DIAMOND_INDEX[(dr + 2) * 5 + dc + 2]
-                    f *= ew[pt.OFF_RESP + pt.response_index(dkey, k)]
+                    f *= sval[RESP_SLOT + DIAMOND_INDEX[(dr + 2) * 5 + dc + 2]]
                 sidx[x] = ns
                 sloc[ns] = x
                 sval[ns] = f
@@ -545,6 +580,7 @@ def _policy_playout(color, links, info, zob, ew, state, max_moves, ecache, rows,
     w = n + 2
     for r in range(1, n + 1):
         for col in range(1, n + 1):
+            _load_w3(color, links, w, r * w + col, ew, ecache)
             _refresh_point(color, links, w, r * w + col, ew, ecache, lcache, lstamp, 0)
     _rebuild_rows(ecache, rows, n, w)
     moves = 0
@@ -593,6 +629,7 @@ def cached_scores(color, links, info, ew, ecache):
     lstamp = np.full(w * w, -1, np.int64)
     for r in range(1, n + 1):
         for col in range(1, n + 1):
+            _load_w3(color, links, w, r * w + col, ew, ecache)
             _refresh_point(color, links, w, r * w + col, ew, ecache, lcache, lstamp, 0)
 
 

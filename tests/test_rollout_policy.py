@@ -365,3 +365,14 @@ def test_sampler_follows_the_softmax_of_all_features(seed):
         chi2 += (rest_o - rest_e) ** 2 / rest_e
     dof = int(big.sum())
     assert chi2 < dof + 6.0 * np.sqrt(2.0 * dof), (chi2, dof)
+
+
+def test_geometry_tables():
+    """The constant tables the kernels read instead of dividing by the width."""
+    for n in (2, 5, 9, 13, 19, 25):
+        w = n + 2
+        cls = pt.make_pos_class(n)
+        for loc in range(w * w):
+            assert pt.ROW_TABLE[w, loc] == loc // w
+            if cls[loc] >= 0:
+                assert pt.pos_class_of(loc, n) == cls[loc]
