@@ -306,12 +306,12 @@ def dist_class(dr, dc):
     return (hi - 1) * hi + lo  # hi=1: 0,1; hi=2: 2,3,4
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def diamond_key(color, links, w, last, c):
     """Key of the 12-point diamond around the previous move ``last`` (plus its own state),
     relative to c, the side to respond. Cells beyond the padded board read as walls."""
-    rl = last // w
-    cl = last % w
+    rl = row_of(last, w)
+    cl = last - rl * w
     key = np.int64(state_black(color, links, last))
     if c == bk.WHITE:
         key = swap_state(key)

@@ -50,7 +50,21 @@ for _k, (_dr, _dc) in enumerate(pt.DIAMOND):
     DIAMOND_INDEX[(_dr + 2) * 5 + (_dc + 2)] = _k
 
 
-RESP_SLOT = 52  # sample_move keeps the 12 response weights in sval[RESP_SLOT:RESP_SLOT + 12]
+RESP_SLOT = 51  # sample_move keeps the 12 response weights and a 1 in sval[RESP_SLOT:RESP_SLOT + 13]
+
+# offset o = (dr + R) * (2R + 1) + dc + R in the window around a previous move -> distance
+# class, and -> slot of its diamond response weight (12, the slot holding 1, outside the
+# diamond and at the centre)
+OFFSET_DIST = np.zeros((2 * pt.NEAR_R + 1) ** 2, dtype=np.int64)
+OFFSET_RESP = np.full((2 * pt.NEAR_R + 1) ** 2, 12, dtype=np.int64)
+for _dr in range(-pt.NEAR_R, pt.NEAR_R + 1):
+    for _dc in range(-pt.NEAR_R, pt.NEAR_R + 1):
+        _o = (_dr + pt.NEAR_R) * (2 * pt.NEAR_R + 1) + _dc + pt.NEAR_R
+        if (_dr, _dc) != (0, 0):
+            _a, _b = abs(_dr), abs(_dc)
+            OFFSET_DIST[_o] = (max(_a, _b) - 1) * max(_a, _b) + min(_a, _b)  # patterns.dist_class
+        if 1 <= abs(_dr) + abs(_dc) <= 2:
+            OFFSET_RESP[_o] = DIAMOND_INDEX[(_dr + 2) * 5 + _dc + 2]
 
 # --- features of one position, from scratch --------------------------------------------------
 
@@ -427,15 +441,19 @@ def sample_move(color, links, info, ew, ecache, rows, state, sidx, sloc, sval):
     last2 = info[bk.I_LAST2]
     ns = 0
     R = pt.NEAR_R
+    # Points of the (2R+1)^2 windows are appended whether or not they are playable and
+    # only counted when they are (no unpredictable branch per point); an unplayable one is
+    # overwritten by the next.
     if last > 0:
         dkey = pt.diamond_key(color, links, w, last, c)
         # the 12 response weights, loaded back to back (they are scattered over a 1 MB
-        # table: independent loads overlap their cache misses); slots 52..63 of sval are
-        # free, since at most 24 + 24 + 1 points are reweighted
+        # table: independent loads overlap their cache misses) into free slots of sval
+        # (at most 24 + 24 + 1 points are reweighted), and a 1 for the other offsets
         for k in range(12):
             sval[RESP_SLOT + k] = ew[pt.OFF_RESP + pt.response_index(dkey, k)]
-        rl = last // w
-        cl = last % w
+        sval[RESP_SLOT + 12] = 1.0
+        rl = pt.row_of(last, w)
+        cl = last - rl * w
         for dr in range(-R, R + 1):
             r = rl + dr
             if r < 1 or r > n:
@@ -445,19 +463,15 @@ def sample_move(color, links, info, ew, ecache, rows, state, sidx, sloc, sval):
                 if cc < 1 or cc > n or (dr == 0 and dc == 0):
                     continue
                 x = r * w + cc
-                e = ecache[ci, x]
-                if e == 0.0:
-                    continue
-                f = np.float64(ew[pt.OFF_DIST1 + pt.dist_class(dr, dc)])
-                if abs(dr) + abs(dc) <= 2:
-                    f *= sval[RESP_SLOT + DIAMOND_INDEX[(dr + 2) * 5 + dc + 2]]
-                sidx[x] = ns
+                o = (dr + R) * (2 * R + 1) + dc + R
+                live = ecache[ci, x] != 0.0
                 sloc[ns] = x
-                sval[ns] = f
-                ns += 1
+                sval[ns] = np.float64(ew[pt.OFF_DIST1 + OFFSET_DIST[o]]) * sval[RESP_SLOT + OFFSET_RESP[o]]
+                sidx[x] = ns if live else -1
+                ns += live
     if last2 > 0:
-        rl = last2 // w
-        cl = last2 % w
+        rl = pt.row_of(last2, w)
+        cl = last2 - rl * w
         for dr in range(-R, R + 1):
             r = rl + dr
             if r < 1 or r > n:
@@ -467,17 +481,17 @@ def sample_move(color, links, info, ew, ecache, rows, state, sidx, sloc, sval):
                 if cc < 1 or cc > n or (dr == 0 and dc == 0):
                     continue
                 x = r * w + cc
-                if ecache[ci, x] == 0.0:
-                    continue
-                f = np.float64(ew[pt.OFF_DIST2 + pt.dist_class(dr, dc)])
+                o = (dr + R) * (2 * R + 1) + dc + R
+                f = np.float64(ew[pt.OFF_DIST2 + OFFSET_DIST[o]])
                 j = sidx[x]
                 if j >= 0:
                     sval[j] *= f
                 else:
-                    sidx[x] = ns
+                    live = ecache[ci, x] != 0.0
                     sloc[ns] = x
                     sval[ns] = f
-                    ns += 1
+                    sidx[x] = ns if live else -1
+                    ns += live
     ko = info[bk.I_KO]
     if ko != bk.NO_LOC and info[bk.I_KO_COLOR] == c and ecache[ci, ko] > 0.0:
         j = sidx[ko]
