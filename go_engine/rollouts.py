@@ -184,3 +184,31 @@ def run_native(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, z
         backup(t, path_edge, path_node, path_len, nodes_len, leaf_kind, out_z, batch, rave, first_ply,
                leaf_block, leaf_edges)
     return done
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def rollout_leaves_repeated(wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
+                            playout_kind, pol, owner, own, out_z, count, repeats,
+                            scolor, slinks, sinfo, first_ply):
+    """``repeats`` playouts from each leaf 0..count-1, out_z[b] their mean result (black's
+    view): a lower-variance z for the search that runs its playouts beside a network, whose
+    evaluation of the batch takes far longer than one playout per leaf. Each slot plays out a
+    copy (scolor/slinks/sinfo[b]), so the leaf boards are left as they were. No RAVE record."""
+    for b in prange(count):
+        kind = leaf_kind[b]
+        if kind == LEAF_COLLISION:
+            out_z[b] = 0.0
+            continue
+        if kind == LEAF_TERMINAL:
+            out_z[b] = score_leaf(wcolor[b], winfo[b, bk.I_N], komi, owner[b], own[b])
+            continue
+        total = 0.0
+        for _ in range(repeats):
+            scolor[b, :] = wcolor[b]
+            slinks[b, :, :] = wlinks[b]
+            sinfo[b, :] = winfo[b]
+            run_playout(playout_kind, scolor[b], slinks[b], sinfo[b], zob, rng[b], max_moves, pol,
+                        False, first_ply[b], 0)
+            total += score_leaf(scolor[b], sinfo[b, bk.I_N], komi, owner[b], own[b])
+        out_z[b] = total / repeats
+

@@ -320,3 +320,39 @@ def test_pattern_priors_and_playouts_plug_in():
     priors = {c.point: c.prior for c in result.children}
     assert abs(sum(priors.values()) - 1.0) < 1e-4
     assert priors[81] < max(priors.values()) / 10  # the pass stays unlikely
+
+
+def test_repeated_leaf_playouts_beside_an_evaluator():
+    """leaf_rollouts > 1: each leaf's z is the mean of that many playouts from a copy, so the
+    leaf boards stay as selected and the bookkeeping still adds up."""
+    from go_engine.position import ZOBRIST
+    from go_engine.priors import no_policy
+    from go_engine.rollouts import PLAYOUT_RANDOM, rollout_leaves_repeated
+    from go_engine.search import Lane
+
+    class PythonUniform(UniformEvaluator):
+        native_prior = None
+        has_value = False
+
+    mcts = MCTS(SearchConfig(threads=1, batch_size=8, max_tree_mb=16, mix_lambda=0.5, leaf_rollouts=4),
+                evaluator=PythonUniform())
+    result = mcts.search(Game(5, 0.0), simulations=400, stop_early=False)
+    assert result.root_visits == 400
+    assert mcts.total_rollouts >= 4 * 400 and mcts.total_rollouts % 4 == 0  # slots x 4 (collisions too)
+    assert_visits_add_up(mcts)
+
+    pos = Position(5)
+    lane = Lane(5, 3, seed=1)
+    for b in range(3):
+        lane.wcolor[b], lane.wlinks[b], lane.winfo[b] = pos.color, pos.links, pos.info
+    before = lane.wcolor.copy(), lane.wlinks.copy()
+    lane.leaf_kind[:3] = tr.LEAF_PENDING
+    rollout_leaves_repeated(lane.wcolor, lane.wlinks, lane.winfo, lane.leaf_kind, lane.rng, ZOBRIST,
+                            60, 0.5, PLAYOUT_RANDOM, no_policy(), lane.owner, lane.own, lane.out_z,
+                            3, 5, lane.scolor, lane.slinks, lane.sinfo, lane.first_ply)
+    assert np.array_equal(lane.wcolor, before[0]) and np.array_equal(lane.wlinks, before[1])
+    z = lane.out_z[:3]
+    assert np.all(np.abs(z) <= 1.0)
+    assert np.allclose(z * 5, np.round(z * 5))   # means of five +-1 results (komi 0.5: no jigo)
+    assert len(set(np.round(z, 3))) > 1 or abs(z[0]) < 1.0   # not one constant playout
+
