@@ -18,7 +18,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             for n in sizes:
                 print(f"{n}x{n}: {result[f'playouts_per_s_{n}x{n}']:>10,.0f} playouts/s  "
                       f"{result[f'moves_per_s_{n}x{n}']:>12,.0f} moves/s  "
-                      f"({result[f'moves_per_playout_{n}x{n}']:.0f} moves per playout, 1 thread)")
+                      f"({result[f'moves_per_playout_{n}x{n}']:.0f} moves per playout, 1 thread; "
+                      f"{result[f'playouts_per_cpu_s_{n}x{n}']:,.0f} playouts per CPU second)")
         return 0
     if args.what == "search":
         from go_engine.bench import bench_search
