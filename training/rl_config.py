@@ -62,6 +62,7 @@ class ValueConfig:
     trunk_weights: str = ""  # a policy weight file: its convolutions become a frozen trunk in front
     optimizer: str = "adam"
     lr: float = 0.001
+    lr_schedule: str = "constant"  # or "cosine": from lr down to 0 at ``steps``
     weight_decay: float = 1e-4
     steps: int = 2000
     batch_size: int = 64
@@ -76,6 +77,8 @@ class ValueConfig:
     def __post_init__(self) -> None:
         if self.optimizer not in ("sgd", "adam"):
             raise ValueError("optimizer must be sgd or adam")
+        if self.lr_schedule not in ("constant", "cosine"):
+            raise ValueError("lr_schedule must be constant or cosine")
         if self.batch_size < 1 or self.steps < 0:
             raise ValueError("batch_size >= 1 and steps >= 0")
 

@@ -231,7 +231,7 @@ def cmd_eval_value(args) -> int:
     table = {"weights": weights, "constant": constant}
     for name, (data, komi) in sets.items():
         table[name] = evaluate_set(weights, data, constant, args.sl_weights, parse_sl_rollouts(args.sl_rollouts),
-                                   args.fast_positions, komi, tuple(args.kinds.split(",")), args.rollout_weights,
+                                   args.fast_positions, komi, tuple(k for k in args.kinds.split(",") if k), args.rollout_weights,
                                    args.seed)
         print(json.dumps({name: table[name]}), flush=True)
     if args.out:

@@ -34,8 +34,9 @@ class ValueTrainer:
         if cfg.trunk_weights:  # a policy net's convolutions, copied in and frozen
             self.net_config, trunk = trunk_from_policy(cfg.trunk_weights, self.net_config)
         model = ValueNet(self.net_config)
-        opt = (optax.adamw(cfg.lr, weight_decay=cfg.weight_decay) if cfg.optimizer == "adam"
-               else optax.chain(optax.add_decayed_weights(cfg.weight_decay), optax.sgd(cfg.lr, momentum=0.9)))
+        lr = optax.cosine_decay_schedule(cfg.lr, max(cfg.steps, 1)) if cfg.lr_schedule == "cosine" else cfg.lr
+        opt = (optax.adamw(lr, weight_decay=cfg.weight_decay) if cfg.optimizer == "adam"
+               else optax.chain(optax.add_decayed_weights(cfg.weight_decay), optax.sgd(lr, momentum=0.9)))
         if trunk is not None:
             opt = optax.multi_transform({"train": opt, "frozen": optax.set_to_zero()},
                                         lambda p: {k: jax.tree_util.tree_map(lambda _: "frozen" if k == "trunk"
