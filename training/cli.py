@@ -65,7 +65,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     pol.add_argument("--json", action="store_true", help="print one JSON object")
     from .rollout_cli import add_rollout_eval_arguments
     add_rollout_eval_arguments(sub)
-    from .value_eval import add_value_eval_arguments
+    from .value_eval_cli import add_value_eval_arguments
     add_value_eval_arguments(sub)
 
 
@@ -74,7 +74,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from .rollout_cli import cmd_eval_rollout
         return cmd_eval_rollout(args)
     if args.eval_command == "value":
-        from .value_eval import cmd_eval_value
+        from .value_eval_cli import cmd_eval_value
         return cmd_eval_value(args)
     from .eval_policy import evaluate_policy
     result = evaluate_policy(args.weights, sgf=args.sgf, shards=args.shards, split=args.split,
