@@ -79,7 +79,7 @@ def rung_row(rung: str, folder: Path) -> dict:
 
 def write_table(rows: list[dict], args: argparse.Namespace, path: Path) -> str:
     lines = [f"Elo against `{args.opponent}` (anchor, Elo 0); {args.size}x{args.size}, komi {args.komi}, "
-             f"{args.move_time} s per move, {args.games} games per rung, colours alternating.", "",
+             f"{args.move_time} s per move, colours alternating; games per rung in the table.", "",
              "| rung | games | W-L-D | score | Elo | 95% interval | s/move |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         spm = r["seconds_per_move"]
