@@ -33,7 +33,9 @@ from .weights import resolve_policy_weights
 # simulations per network evaluation. leaf_rollouts: while the networks evaluate a batch of 16
 # leaves (about 13 ms on 9x9, CPU), the other core plays each leaf out 16 times and averages the
 # results, instead of once. Measured in self-play, 9x9, 1 s/move, 12 games each: 8 playouts per
-# leaf beat 1 by 9-3; 16 beat 8 by 5-2 with 3 draws (runs/ab_reps8, runs/ab_reps16).
+# leaf beat 1 by 9-3; 16 beat 8 by 5-2 with 3 draws (runs/ab_reps8, runs/ab_reps16). Against
+# GNU Go level 10 (9x9, 2 s/move, old value net) the evidence points the other way and is as
+# thin: 1 playout won 16 of 22 games, 16 playouts 21.5 of 40. Settle it with a longer A/B.
 NETWORK_SEARCH_DEFAULTS: dict[str, str] = {
     "c_puct": "1.5",
     "rave_equiv": "0",
