@@ -87,7 +87,7 @@ class MCTSPlayer:
         if opponent_passed and not self.cleanup and self._wins_as_it_stands(game, color):
             return pass_point
         if budget.seconds is not None:  # what the warm-up and the checks above used is gone
-            budget = TimeBudget(max(0.05, budget.seconds - (time.perf_counter() - start)))
+            budget = TimeBudget(max(0.05, budget.seconds - (time.perf_counter() - start)), budget.use_all)
         result = self._search(game, budget, on_progress, progress_interval)
         self.last_result = result
         log.info("%d simulations in %.2fs%s, win rate %.3f, visits %s, pv %s", result.simulations,
@@ -134,7 +134,8 @@ class MCTSPlayer:
         if cfg.playouts is not None and budget.seconds is None:
             return self.mcts.search(game, simulations=cfg.playouts, stop_early=cfg.stop_early, **progress)
         seconds = budget.seconds if budget.seconds is not None else cfg.default_seconds
-        return self.mcts.search(game, simulations=cfg.playouts, seconds=seconds, stop_early=cfg.stop_early,
+        stop_early = cfg.stop_early and not (budget.use_all and budget.seconds is not None)
+        return self.mcts.search(game, simulations=cfg.playouts, seconds=seconds, stop_early=stop_early,
                                 **progress)
 
     def _should_resign(self, result: SearchResult) -> bool:

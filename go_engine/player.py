@@ -21,6 +21,7 @@ class TimeBudget:
     """Seconds this move may take (None: the player's own default, e.g. a fixed playout count)."""
 
     seconds: float | None = None
+    use_all: bool = False   # time left unspent is lost (byo-yomi of one move): do not stop early
 
 
 RESIGN = -1  # a player returns this point to resign

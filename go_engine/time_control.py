@@ -12,7 +12,9 @@ to the player as a ``TimeBudget``. Rules, in order of priority:
    opening and middle game (``opening_factor``) and never less than a byo-yomi move would get.
 
 The search may stop before its budget when the best move cannot be overtaken (see
-``search.MCTS.search``); this module only sets the ceiling. Without a time limit it returns
+``search.MCTS.search``), but only when the time saved is kept (``bankable``): in a byo-yomi
+period that resets after the move (``time_settings 0 5 1``, the match runner's clock) the
+whole budget is used, and the extra simulations stay in the subtree the next move reuses. Without a time limit it returns
 ``None`` (the player's default: a fixed number of simulations or seconds).
 """
 from __future__ import annotations
@@ -46,8 +48,8 @@ class Clock:
 
 @dataclass
 class TimeManager:
-    safety: float = 0.35           # seconds always kept back
-    safety_fraction: float = 0.08  # and this share of the time available for the move
+    safety: float = 0.2            # seconds always kept back (a local engine answers in ms)
+    safety_fraction: float = 0.05  # and this share of the time available for the move
     opening_factor: float = 1.4    # main time: spend more before the endgame
     min_seconds: float = 0.05
     settings: TimeSettings = field(default_factory=TimeSettings)
@@ -158,6 +160,20 @@ class TimeManager:
             # a long game must not run the clock dry: never more than half of what is left
             return min(self._keep_margin(share), 0.5 * clock.main_left)
         return self._keep_margin(min(share, clock.main_left + per_byo_move))
+
+    def bankable(self, color: int) -> bool:
+        """Whether time the next move of ``color`` leaves unspent is kept for later moves.
+        Not in a byo-yomi period that resets after this move (Japanese byo-yomi, or Canadian
+        with one stone left): there a search that stops early only wastes the time."""
+        s = self.settings
+        if s.system == "none":
+            return True
+        clock = self.clocks.setdefault(color, self._fresh_clock())
+        if not clock.in_byo:
+            return True
+        if s.system == "japanese":
+            return False
+        return s.system == "canadian" and clock.stones_left > 1
 
     def _keep_margin(self, available: float) -> float:
         return max(self.min_seconds, available * (1.0 - self.safety_fraction) - self.safety)

@@ -245,7 +245,8 @@ class GtpEngine(Dispatcher):
                   interval: float = 1.0) -> str:
         from go_engine.player import RESIGN, TimeBudget
         game, player = self.game, self.player
-        budget = TimeBudget(self.clock.budget(color, game.position.ply, game.n))
+        budget = TimeBudget(self.clock.budget(color, game.position.ply, game.n),
+                            use_all=not self.clock.bankable(color))
         start = time.monotonic()
         cleanup_move = getattr(player, "genmove_cleanup", None) if cleanup else None
         before = getattr(player, "last_result", None)

@@ -159,6 +159,25 @@ def test_match_setting_five_seconds_a_move():
         assert 3.5 < b < 5.0
 
 
+def test_time_is_banked_only_where_the_clock_keeps_it():
+    tm = TimeManager()
+    assert tm.bankable(BLACK)                 # no limit: stopping early costs nothing
+    tm.time_settings(0, 5, 1)                 # the match runner's clock: 5 s, reset every move
+    assert not tm.bankable(BLACK)
+    tm.record(BLACK, 2.0)
+    assert not tm.bankable(BLACK)
+    tm.time_settings(60, 0, 0)                # absolute time: what is saved is kept
+    assert tm.bankable(WHITE)
+    tm.time_settings(0, 30, 10)               # Canadian, 10 stones per period
+    assert tm.bankable(WHITE)
+    tm.time_left(WHITE, 3.0, 1)               # the period's last stone
+    assert not tm.bankable(WHITE)
+    tm.kgs_time_settings("byoyomi", 0, 5, 3)  # Japanese byo-yomi: an unused period is lost
+    assert not tm.bankable(BLACK)
+    tm.kgs_time_settings("byoyomi", 60, 5, 3)
+    assert tm.bankable(BLACK)                 # still in main time
+
+
 def test_no_time_limit():
     tm = TimeManager()
     assert tm.budget(BLACK, 0, 9) is None
@@ -202,3 +221,18 @@ def test_kgs_time_settings():
     assert tm.budget(BLACK, 0, 9) is None
     with pytest.raises(ValueError):
         tm.kgs_time_settings("hourglass", 1, 1, 1)
+
+
+def test_a_budget_that_cannot_be_banked_is_used_in_full():
+    # C3 is the only move that matters: the search soon knows it cannot be overtaken and stops
+    # early, unless the clock would throw the saved time away (byo-yomi of one move)
+    searches = {}
+    for use_all in (False, True):
+        game = game_from_ascii(LAST_DAME, BLACK, komi=0.5)
+        player = MCTSPlayer(SearchConfig(threads=1, seed=2, max_tree_mb=16), PlayerConfig())
+        player.genmove(game, BLACK, TimeBudget(0.05))  # warm-up
+        player.mcts.forget()
+        player.genmove(game, BLACK, TimeBudget(1.0, use_all=use_all))
+        searches[use_all] = player.last_result
+    assert searches[False].stopped_early and searches[False].seconds < 0.9
+    assert not searches[True].stopped_early and searches[True].seconds >= 0.9
