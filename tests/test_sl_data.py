@@ -94,6 +94,14 @@ def test_loader_is_reproducible_and_resumable(tmp_path):
     resumed.close()
     assert step == 2
     assert (planes == first[2][1]).all() and (targets == first[2][2]).all()
+    # several workers give the same batches in the same order
+    threaded = BatchLoader(data, 8, seed=5, start_step=1, workers=3)
+    again = [next(threaded) for _ in range(3)]
+    threaded.close()
+    assert [s for s, _, _ in again] == [1, 2, 3]
+    for (_, p, t), (_, p1, t1) in zip(again, first[1:]):
+        assert (p == p1).all() and (t == t1).all()
+    assert threaded.positions_per_s is None or threaded.positions_per_s > 0
     scratch, maps = FeatureScratch(9), symmetry_point_maps(9)
     p2, t2 = make_batch(data, 8, 5, 3, True, scratch, maps)
     assert (p2 == first[3][1]).all() and (t2 == first[3][2]).all()

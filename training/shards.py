@@ -98,12 +98,15 @@ _PERM_CACHE: dict[tuple[int, int, int], np.ndarray] = {}
 
 
 def _epoch_perm(size: int, seed: int, epoch: int) -> np.ndarray:
+    """The epoch's permutation, cached; safe to call from several loader threads."""
     key = (size, seed, epoch)
-    if key not in _PERM_CACHE:
+    perm = _PERM_CACHE.get(key)
+    if perm is None:
+        perm = np.random.default_rng([seed, epoch]).permutation(size)
         if len(_PERM_CACHE) > 4:
             _PERM_CACHE.clear()
-        _PERM_CACHE[key] = np.random.default_rng([seed, epoch]).permutation(size)
-    return _PERM_CACHE[key]
+        _PERM_CACHE[key] = perm
+    return perm
 
 
 def augment(planes: np.ndarray, targets: np.ndarray, syms: np.ndarray, maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -129,59 +132,82 @@ def make_batch(data: ShardSet, batch_size: int, seed: int, step: int, symmetries
 
 
 class BatchLoader:
-    """Iterator of (step, planes, targets) from ``start_step`` on, produced by a daemon thread."""
+    """Iterator of (step, planes, targets) from ``start_step`` on, made by ``workers`` daemon
+    threads. Worker k makes steps start+k, start+k+workers, ...; the iterator takes them in
+    step order, so the batches are the same whatever the number of workers (the feature
+    kernels are Numba ``nogil``, so on a GPU machine several workers keep the device fed)."""
 
     def __init__(self, data: ShardSet, batch_size: int, seed: int = 0, start_step: int = 0,
-                 symmetries: bool = True, prefetch: int = 4):
+                 symmetries: bool = True, prefetch: int = 4, workers: int = 1):
+        if workers < 1:
+            raise ValueError("the loader needs at least one worker")
         self.data, self.batch_size, self.seed, self.symmetries = data, batch_size, seed, symmetries
         self.step = start_step
-        self.busy_s = 0.0  # time the thread spent making batches
-        self.produced = 0
-        self._queue: queue.Queue = queue.Queue(maxsize=prefetch)
+        self.workers = workers
+        self._busy = [0.0] * workers      # seconds each worker spent making batches
+        self._produced = [0] * workers    # positions each worker made (first batch excluded)
+        self._queues: list[queue.Queue] = [queue.Queue(maxsize=max(1, prefetch // workers + 1))
+                                           for _ in range(workers)]
+        self._start = start_step
+        self._next = start_step
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(start_step,), daemon=True, name="batch-loader")
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._run, args=(k, start_step + k), daemon=True,
+                                          name=f"batch-loader-{k}") for k in range(workers)]
+        for thread in self._threads:
+            thread.start()
 
-    def _run(self, step: int) -> None:
+    def _run(self, k: int, step: int) -> None:
         scratch = FeatureScratch(self.data.n)
         maps = symmetry_point_maps(self.data.n)
         first = step
+        out = self._queues[k]
         try:
             while not self._stop.is_set():
                 t0 = time.perf_counter()
                 planes, targets = make_batch(self.data, self.batch_size, self.seed, step, self.symmetries,
                                              scratch, maps)
                 if step > first:  # the first batch includes Numba's start-up
-                    self.busy_s += time.perf_counter() - t0
-                    self.produced += self.batch_size
+                    self._busy[k] += time.perf_counter() - t0
+                    self._produced[k] += self.batch_size
                 while not self._stop.is_set():
                     try:
-                        self._queue.put((step, planes, targets), timeout=0.2)
+                        out.put((step, planes, targets), timeout=0.2)
                         break
                     except queue.Full:
                         continue
-                step += 1
+                step += self.workers
         except Exception as exc:  # surface loader errors in the training thread
-            self._queue.put(exc)
+            out.put(exc)
 
     def __iter__(self):
         return self
 
     def __next__(self) -> tuple[int, np.ndarray, np.ndarray]:
-        item = self._queue.get()
+        item = self._queues[(self._next - self._start) % self.workers].get()
         if isinstance(item, Exception):
             raise item
+        self._next += 1
         self.step = item[0] + 1
         return item
 
     @property
     def positions_per_s(self) -> float | None:
-        """Loader throughput while busy (one thread), excluding the first batch."""
-        return self.produced / self.busy_s if self.busy_s > 0 else None
+        """Loader throughput while busy: the sum over workers of each one's positions/s."""
+        rates = [p / b for p, b in zip(self._produced, self._busy) if b > 0]
+        return sum(rates) if rates else None
+
+    @property
+    def busy_s(self) -> float:
+        return sum(self._busy)
+
+    @property
+    def produced(self) -> int:
+        return sum(self._produced)
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
 
 
 def loader_speed(data: ShardSet, batch_size: int = 256, batches: int = 8, seed: int = 0) -> float:

@@ -223,7 +223,8 @@ def train(cfg: SLConfig, progress: bool = True, stop_at_step: int | None = None)
         _append_jsonl(metrics, rec)
         return rec
 
-    loader = BatchLoader(train_set, cfg.batch_size, seed=cfg.seed, start_step=start, symmetries=cfg.symmetries)
+    loader = BatchLoader(train_set, cfg.batch_size, seed=cfg.seed, start_step=start, symmetries=cfg.symmetries,
+                         workers=cfg.loader_workers)
     end = cfg.steps if stop_at_step is None else min(cfg.steps, stop_at_step)
     bar = tqdm(total=cfg.steps, initial=start, desc="train sl", unit="step", disable=not progress)
     t_start = time.perf_counter()

@@ -33,6 +33,7 @@ class SLConfig:
     checkpoint_every: int = 500
     keep_checkpoints: int = 2
     max_minutes: float = 0.0  # stop (with a checkpoint) after this wall time; 0 = no limit
+    loader_workers: int = 1   # threads computing features; raise it on a GPU machine with many cores
 
     def __post_init__(self) -> None:
         if self.optimizer not in ("sgd", "adam"):
@@ -41,6 +42,8 @@ class SLConfig:
             raise ValueError(f"schedule must be constant, cosine or step, got {self.schedule!r}")
         if self.batch_size < 1 or self.steps < 0:
             raise ValueError("batch_size must be >= 1 and steps >= 0")
+        if self.loader_workers < 1:
+            raise ValueError("loader_workers must be >= 1")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
