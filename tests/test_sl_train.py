@@ -119,6 +119,42 @@ def test_policy_player_plays_legal_sensible_moves(shards):
     assert PolicyPlayer(weights).genmove(game, BLACK, TimeBudget()) == 81
 
 
+SETTLED = """
+X X X X X O O O O
+X X X X X O O O O
+X X X X X O O O O
+X X X X X O O O O
+X X X X X O . . O
+X X X X X O O O O
+X X X X X O O O O
+X X X X X O O O O
+. X . X X O . O .
+"""
+
+
+@pytest.mark.parametrize("komi, expect_pass", [(7.0, True), (10.0, False)])
+def test_policy_player_passes_after_a_pass_only_when_the_count_wins(komi, expect_pass):
+    # black 45 points, white 36: black wins with komi 7 and loses with komi 10, when it must
+    # play on: G5 and H5, a two-point hole in white's living group (eyes G1 and J1), are its
+    # only sensible moves
+    from pathlib import Path
+
+    from go_engine.coords import vertex_to_point
+    from go_engine.game import Game
+    from go_engine.nets.player import PolicyPlayer
+    from go_engine.player import TimeBudget
+    from go_engine.position import BLACK, WHITE, Position
+    weights = Path(__file__).resolve().parents[1] / "data" / "policy_9.npz"
+    game = Game(9, komi)
+    game.position = Position.from_ascii(SETTLED, to_play=WHITE)
+    game.play(81, WHITE)
+    point = PolicyPlayer(weights).genmove(game, BLACK, TimeBudget())
+    if expect_pass:
+        assert point == 81
+    else:
+        assert point in (vertex_to_point("G5", 9), vertex_to_point("H5", 9)), point
+
+
 def test_policy_player_in_the_registry(shards):
     from go_engine.game import Game
     from go_engine.player import TimeBudget

@@ -1,8 +1,11 @@
 """``PolicyPlayer``: plays the policy network's move, with no search.
 
 Greedy (temperature 0) or sampled from the softmax at a temperature. Only moves that are
-legal (positional superko included) and sensible (not filling an own eye) are considered;
-the player passes only when no such move remains."""
+legal (positional superko included) and sensible (not filling an own eye) are considered.
+The network has no pass output, so the player passes when no such move remains, or when the
+opponent has just passed and the count wins: area score with the stones that random playouts
+judge dead taken off (``ownership.final_status``, what ``final_status_list`` answers). Without
+that rule it plays on inside settled territory until its own groups run out of eyes."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,6 +15,7 @@ import numpy as np
 from ..features import P_SENSIBLE, FeatureScratch, position_planes
 from ..game import Game
 from ..player import TimeBudget
+from ..position import BLACK
 
 
 class PolicyPlayer:
@@ -56,6 +60,8 @@ class PolicyPlayer:
 
     def genmove(self, game: Game, color: int, budget: TimeBudget) -> int:
         n = game.n
+        if game.moves and game.moves[-1].point == n * n and wins_counting_dead(game, color):
+            return n * n  # the opponent passed and the count wins: end the game
         probs, sensible = self.move_probabilities(game, color)
         candidates = np.flatnonzero(sensible)
         if self.temperature > 0 and len(candidates):
@@ -68,3 +74,12 @@ class PolicyPlayer:
             if game.position.is_legal(int(point), color):
                 return int(point)
         return n * n
+
+
+def wins_counting_dead(game: Game, color: int) -> bool:
+    """Whether ``color`` wins the area count with the stones that playouts judge dead removed."""
+    from ..ownership import final_status, score_without_dead
+    status = final_status(game.position)
+    dead = [p for p, verdict in status.items() if verdict == "dead"]
+    score = score_without_dead(game.position, game.komi, dead)
+    return score > 0 if color == BLACK else score < 0
