@@ -149,7 +149,6 @@ class BatchLoader:
         self._queues: list[queue.Queue] = [queue.Queue(maxsize=max(1, prefetch // workers + 1))
                                            for _ in range(workers)]
         self._start = start_step
-        self._next = start_step
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._run, args=(k, start_step + k), daemon=True,
                                           name=f"batch-loader-{k}") for k in range(workers)]
@@ -183,10 +182,9 @@ class BatchLoader:
         return self
 
     def __next__(self) -> tuple[int, np.ndarray, np.ndarray]:
-        item = self._queues[(self._next - self._start) % self.workers].get()
+        item = self._queues[(self.step - self._start) % self.workers].get()
         if isinstance(item, Exception):
             raise item
-        self._next += 1
         self.step = item[0] + 1
         return item
 
@@ -195,14 +193,6 @@ class BatchLoader:
         """Loader throughput while busy: the sum over workers of each one's positions/s."""
         rates = [p / b for p, b in zip(self._produced, self._busy) if b > 0]
         return sum(rates) if rates else None
-
-    @property
-    def busy_s(self) -> float:
-        return sum(self._busy)
-
-    @property
-    def produced(self) -> int:
-        return sum(self._produced)
 
     def close(self) -> None:
         self._stop.set()
