@@ -33,8 +33,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
                 speeds = "  ".join(f"{k} thread(s): {result[f'sims_per_s_{n}x{n}_{k}t']:>9,.0f} sims/s" for k in threads)
                 eff = result.get(f"efficiency_{n}x{n}_{max(threads)}t")
                 cores = "/".join(f"{result[f'cpu_per_wall_{n}x{n}_{k}t']:.1f}" for k in threads)
+                batch = result.get(f"sims_per_s_{n}x{n}_{max(threads)}t_batch")
                 print(f"{n}x{n}: {speeds}" + (f"  parallel efficiency {eff:.0%}" if eff is not None else "")
-                      + f"  (cores used {cores})")
+                      + f"  (cores used {cores})"
+                      + (f"; reproducible batch mode {batch:,.0f} sims/s" if batch is not None else ""))
         return 0
     if args.what == "rollout":
         from go_engine.bench import bench_rollout

@@ -3,7 +3,8 @@
 ``board``: uniform random playouts from the empty board, single thread, after a warm-up
 that also fills Numba's cache; moves/s counts every move and pass played in playouts;
 also per CPU second of the process (on shared cores wall-clock figures say little).
-``search``: MCTS simulations/s at 1 and 2 threads (the bar: 2 threads >= 1.7x one thread).
+``search``: MCTS simulations/s at 1 and 2 threads (the bar: 2 threads >= 1.7x one thread),
+in the default mode (one search lane per thread) and the reproducible batch mode.
 """
 from __future__ import annotations
 
@@ -42,34 +43,53 @@ def bench_search(sizes: tuple[int, ...] = (9, 19), threads: tuple[int, ...] = (1
                  komi: float = 7.0, batch_size: int = 16) -> dict:
     """MCTS simulations/s (heuristic priors, random playouts) from the empty board for each
     board size and thread count, and the parallel efficiency of the largest thread count
-    (speed-up over 1 thread divided by the threads)."""
+    (speed-up over 1 thread divided by the threads).
+
+    The first thread count searches for ``seconds``; the others do the same number of
+    simulations, so every count is timed on the same work (a simulation costs more as the
+    tree deepens: equal seconds would hand the faster count a deeper, slower tree). Each
+    thread runs one search lane (the mode a search on a clock uses); the 1-thread figure is
+    the faster of one lane and the batch mode; ``*_batch`` rows give the reproducible batch
+    mode (the fixed-playouts mode's) on the same work."""
     from .game import Game
     from .search import MCTS, SearchConfig
+
+    def measure(n: int, k: int, parallel: str, sims: int | None) -> tuple[int, float, float]:
+        mcts = MCTS(SearchConfig(threads=k, batch_size=batch_size, max_tree_mb=512, parallel=parallel))
+        game = Game(n, komi)
+        mcts.search(game, simulations=8 * batch_size * k, stop_early=False)  # warm-up, fills the cache
+        mcts.forget()
+        cpu0 = time.process_time()
+        if sims is None:
+            result = mcts.search(game, seconds=seconds, stop_early=False)
+        else:
+            result = mcts.search(game, simulations=sims, stop_early=False)
+        cpu = time.process_time() - cpu0
+        return result.simulations, result.seconds, cpu
+
     results: dict[str, float] = {}
     for n in sizes:
+        work = None
         for k in threads:
-            mcts = MCTS(SearchConfig(threads=k, batch_size=batch_size, max_tree_mb=512))
-            game = Game(n, komi)
-            mcts.search(game, simulations=4 * batch_size, stop_early=False)  # warm-up, fills the cache
-            mcts.forget()
-            cpu0 = time.process_time()
-            result = mcts.search(game, seconds=seconds, stop_early=False)
-            cpu = time.process_time() - cpu0
-            results[f"sims_per_s_{n}x{n}_{k}t"] = round(result.simulations / result.seconds, 1)
+            sims, wall, cpu = measure(n, k, "lanes", work)
+            work = sims if work is None else work
+            if k == 1:  # one thread: the faster of one lane and the batch mode on the same work
+                sims_b, wall_b, cpu_b = measure(n, 1, "batch", work)
+                results[f"sims_per_s_{n}x{n}_1t_lane"] = round(sims / wall, 1)
+                results[f"sims_per_s_{n}x{n}_1t_batch"] = round(sims_b / wall_b, 1)
+                if sims_b / wall_b > sims / wall:
+                    sims, wall, cpu = sims_b, wall_b, cpu_b
+            results[f"sims_per_s_{n}x{n}_{k}t"] = round(sims / wall, 1)
             # on shared cores the wall-clock speed-up says little; CPU time shows whether the
             # threads got their cores (cpu_per_wall ~ k) and what a simulation costs
-            results[f"cpu_per_wall_{n}x{n}_{k}t"] = round(cpu / result.seconds, 2)
-            results[f"sims_per_cpu_s_{n}x{n}_{k}t"] = round(result.simulations / max(cpu, 1e-9), 1)
+            results[f"cpu_per_wall_{n}x{n}_{k}t"] = round(cpu / wall, 2)
+            results[f"sims_per_cpu_s_{n}x{n}_{k}t"] = round(sims / max(cpu, 1e-9), 1)
+        results[f"simulations_{n}x{n}"] = work
         top = max(threads)
-        if top > 1:  # the barrier-free alternative, for comparison
-            mcts = MCTS(SearchConfig(threads=top, batch_size=batch_size, max_tree_mb=512, parallel="lanes"))
-            game = Game(n, komi)
-            mcts.search(game, simulations=4 * batch_size, stop_early=False)
-            mcts.forget()
-            result = mcts.search(game, seconds=seconds, stop_early=False)
-            results[f"sims_per_s_{n}x{n}_{top}t_lanes"] = round(result.simulations / result.seconds, 1)
+        if top > 1:
+            sims, wall, _ = measure(n, top, "batch", work)
+            results[f"sims_per_s_{n}x{n}_{top}t_batch"] = round(sims / wall, 1)
         if 1 in threads and len(threads) > 1:
-            top = max(threads)
             speedup = results[f"sims_per_s_{n}x{n}_{top}t"] / results[f"sims_per_s_{n}x{n}_1t"]
             results[f"speedup_{n}x{n}_{top}t"] = round(speedup, 3)
             results[f"efficiency_{n}x{n}_{top}t"] = round(speedup / top, 3)

@@ -22,6 +22,7 @@ import numpy as np  # noqa: E402
 from numba import njit, prange  # noqa: E402
 
 from . import board_kernels as bk  # noqa: E402
+from .atomics import spin_lock, spin_unlock  # noqa: E402
 from .playout import pick_random_move, random_playout  # noqa: E402
 from .rollout_policy import policy_playout  # noqa: E402
 from .tree import (F_RAVE_EQUIV, I_PRIOR_KIND, LEAF_COLLISION, LEAF_PENDING,  # noqa: E402
@@ -184,6 +185,54 @@ def run_native(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, z
         backup(t, path_edge, path_node, path_len, nodes_len, leaf_kind, out_z, batch, rave, first_ply,
                leaf_block, leaf_edges)
     return done
+
+
+# cells of ``run_lanes``'s shared counters, each on its own cache line
+LANE_LOCK, LANE_RESERVED, LANE_DONE, LANE_ROLLOUTS = 0, 8, 16, 24
+LANE_CELLS = 32
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def run_lanes(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
+              wcolor, wlinks, winfo, path_edge, path_node, path_hash, path_len, nodes_len,
+              leaf_kind, locs, scores, rng, max_moves, komi, playout_kind, pol,
+              owner, own, out_z, first_ply, leaf_block, leaf_edges, batch, budget, shared):
+    """The rollout-only search on one thread per lane over one tree, ``budget`` simulations
+    in all (exactly; collisions give theirs back). The work arrays carry a leading lane axis.
+
+    A lane repeats: take the lock, select a batch, release; expand and play the batch out
+    (no lock); take the lock, back up, release. One lane's selection and backup overlap the
+    other lanes' playouts, and the threads meet only once per call, not once per batch as
+    in ``run_native``. Not reproducible: the batches depend on the timing of the lanes.
+    ``shared``: int64[LANE_CELLS], zeroed by the caller; returns the simulations backed up."""
+    no_priors = np.empty(0, np.float32)
+    rave = fparams[F_RAVE_EQUIV] > 0.0
+    for k in prange(wcolor.shape[0]):
+        while True:
+            spin_lock(shared, LANE_LOCK)
+            reserved = shared[LANE_RESERVED]
+            if reserved >= budget:
+                spin_unlock(shared, LANE_LOCK)
+                break
+            size = min(batch, budget - reserved)
+            shared[LANE_RESERVED] = reserved + size
+            live = select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
+                                 wcolor[k], wlinks[k], winfo[k], path_edge[k], path_node[k], path_hash[k],
+                                 path_len[k], nodes_len[k], leaf_kind[k], size, no_priors, locs[k],
+                                 scores[k], first_ply[k], pol, leaf_block[k])
+            spin_unlock(shared, LANE_LOCK)
+            evaluate_batch(t, iparams, rhash, hist, nhist, zob, wcolor[k], wlinks[k], winfo[k],
+                           path_node[k], path_hash[k], path_len[k], nodes_len[k], leaf_kind[k],
+                           locs[k], scores[k], pol, leaf_block[k], leaf_edges[k], rng[k], max_moves,
+                           komi, playout_kind, owner[k], own[k], out_z[k], rave, first_ply[k], size)
+            spin_lock(shared, LANE_LOCK)
+            backup(t, path_edge[k], path_node[k], path_len[k], nodes_len[k], leaf_kind[k], out_z[k],
+                   size, rave, first_ply[k], leaf_block[k], leaf_edges[k])
+            shared[LANE_DONE] += live
+            shared[LANE_RESERVED] -= size - live
+            shared[LANE_ROLLOUTS] += size
+            spin_unlock(shared, LANE_LOCK)
+    return shared[LANE_DONE]
 
 
 @njit(cache=True, nogil=True, parallel=True)

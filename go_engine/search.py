@@ -11,15 +11,17 @@ A leaf without an evaluator value (a bare edge below the expansion threshold, or
 a native-prior evaluator, which has no value) uses z alone; a finished game uses its score.
 
 Drivers sharing the kernels:
-- native priors (``UniformEvaluator``, ``HeuristicEvaluator``), ``parallel="batch"`` (default):
+- native priors (``UniformEvaluator``, ``HeuristicEvaluator``), ``parallel="batch"``:
   many batches inside one Numba call (``rollouts.run_native``), the leaves of each batch
   expanded and played out in a prange; deterministic for a seed whatever the thread count.
   Selection and backup are serial: 28% of one thread's CPU time on 9x9, 13% on 19x19
   (measured), which bounds 2 threads at about 1.56x and 1.77x;
-- native priors, ``parallel="lanes"``: k lanes on Python threads over one tree
-  (``_run_lanes``): a lane selects and backs up under a lock and plays out without it, so the
-  serial part of one lane overlaps the playouts of the others; no barrier, not reproducible.
-  (On a loaded machine it cost 25-30% more CPU per simulation than "batch", not understood);
+- native priors, ``parallel="lanes"``: one lane per thread over one tree, all inside one
+  Numba call per chunk (``rollouts.run_lanes``): a lane selects and backs up under a spin
+  lock (``atomics``) and plays out without it, so the serial part of one lane overlaps the
+  playouts of the others and the threads meet once per chunk; not reproducible;
+- ``parallel="auto"`` (default): lanes for a search with a clock (the speed matters), batch for
+  a fixed number of simulations (the fixed-playouts mode, reproducible for a seed);
 - a Python evaluator (a network): ``evaluator.evaluate`` once per batch, playouts in prange.
 The search never imports JAX.
 
@@ -30,7 +32,6 @@ and compacts the pool when it is more than half used.
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -46,7 +47,8 @@ from .game import Game, Move
 from .playout import default_max_moves
 from .position import ZOBRIST, Position
 from .priors import PRIOR_PATTERN, PolicyArrays, no_policy
-from .rollouts import PLAYOUT_NAMES, evaluate_batch, rollout_leaves, rollout_leaves_repeated, run_native
+from .rollouts import (LANE_CELLS, LANE_ROLLOUTS, PLAYOUT_NAMES, rollout_leaves, rollout_leaves_repeated,
+                       run_lanes, run_native)
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,9 @@ class SearchConfig:
     # playouts, 9x9; with a value network set rave_equiv=0 and mix_lambda < 1)
     max_tree_mb: float = 1024.0      # memory bound of the node and edge pools
     threads: int = 2                 # playout threads (numba); 0: all cores
-    parallel: str = "batch"          # "batch": prange over a batch's leaves (deterministic);
-    #                                  "lanes": one Python thread per lane, no barrier (see _run_lanes)
+    parallel: str = "auto"           # "batch": prange over a batch's leaves (deterministic);
+    #                                  "lanes": one lane per thread, no barrier per batch (run_lanes);
+    #                                  "auto": lanes when searching on a clock, batch for a fixed count
     prior: str = "heuristic"         # native priors when no evaluator is given
     seed: int = 0
     min_chunk_seconds: float = 0.02  # time between checks of the clock and the early stop
@@ -77,8 +80,8 @@ class SearchConfig:
         if (self.batch_size < 1 or self.expand_threshold < 0 or not 0.0 <= self.mix_lambda <= 1.0
                 or self.leaf_rollouts < 1):
             raise ValueError(f"invalid search config: {self}")
-        if self.parallel not in ("batch", "lanes"):
-            raise ValueError(f"parallel must be 'batch' or 'lanes', got {self.parallel!r}")
+        if self.parallel not in ("batch", "lanes", "auto"):
+            raise ValueError(f"parallel must be 'batch', 'lanes' or 'auto', got {self.parallel!r}")
 
 
 @dataclass
@@ -142,34 +145,64 @@ ProgressCallback = Callable[[SearchResult], None]
 
 class Lane:
     """Work arrays of one search lane: a batch of B leaves (boards, paths, playout scratch).
-    Lanes run on separate threads and share only the tree."""
+    Lanes run on separate threads and share only the tree. ``allocate_lanes`` makes them as
+    views into arrays with a leading lane axis, which ``rollouts.run_lanes`` takes whole."""
 
-    def __init__(self, n: int, b: int, seed: int):
-        a = (n + 2) * (n + 2)
-        depth = 2 * n * n + 64
-        self.wcolor = np.empty((b, a), np.int8)              # [B, A] leaf boards
-        self.wlinks = np.empty((b, bk.NF, a), np.int32)      # [B, NF, A]
-        self.winfo = np.empty((b, bk.NI), np.int64)          # [B, NI]
-        self.path_edge = np.empty((b, depth), np.int32)      # [B, D] edges from the root
-        self.path_node = np.empty((b, depth + 1), np.int32)  # [B, D+1] nodes from the root
-        self.path_hash = np.empty((b, depth), np.uint64)     # [B, D] hashes after each move
-        self.path_len = np.zeros(b, np.int32)
-        self.nodes_len = np.zeros(b, np.int32)
-        self.leaf_kind = np.zeros(b, np.int32)
-        self.locs = np.empty((b, n * n + 1), np.int32)       # expansion scratch
-        self.scores = np.empty((b, n * n + 1), np.float64)
-        self.leaf_block = np.full(b, -1, np.int64)           # reserved edge block per leaf
-        self.leaf_edges = np.zeros(b, np.int64)              # edges written into it
-        self.owner = np.empty((b, a), np.int8)
-        self.own = np.zeros((b, a), np.int32)                # [B, A] summed final owners
-        self.out_z = np.zeros(b, np.float64)                 # playout results, black's view
-        self.first_ply = np.full((b, a), -1, np.int32)       # RAVE: first ply of each point
-        self.scolor = np.empty((b, a), np.int8)              # [B, A] copies for repeated playouts
-        self.slinks = np.empty((b, bk.NF, a), np.int32)
-        self.sinfo = np.empty((b, bk.NI), np.int64)
-        seeds = np.arange(1, b + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-        self.rng = (seeds ^ np.uint64(seed % 2**63)).reshape(b, 1)   # [B, 1] xorshift states
-        self.rng[self.rng == 0] = 1
+    def __init__(self, arrays: dict[str, np.ndarray]):
+        self.wcolor = arrays["wcolor"]            # [B, A] leaf boards
+        self.wlinks = arrays["wlinks"]            # [B, NF, A]
+        self.winfo = arrays["winfo"]              # [B, NI]
+        self.path_edge = arrays["path_edge"]      # [B, D] edges from the root
+        self.path_node = arrays["path_node"]      # [B, D+1] nodes from the root
+        self.path_hash = arrays["path_hash"]      # [B, D] hashes after each move
+        self.path_len = arrays["path_len"]
+        self.nodes_len = arrays["nodes_len"]
+        self.leaf_kind = arrays["leaf_kind"]
+        self.locs = arrays["locs"]                # expansion scratch
+        self.scores = arrays["scores"]
+        self.leaf_block = arrays["leaf_block"]    # reserved edge block per leaf
+        self.leaf_edges = arrays["leaf_edges"]    # edges written into it
+        self.owner = arrays["owner"]
+        self.own = arrays["own"]                  # [B, A] summed final owners
+        self.out_z = arrays["out_z"]              # playout results, black's view
+        self.first_ply = arrays["first_ply"]      # RAVE: first ply of each point
+        self.scolor = arrays["scolor"]            # [B, A] copies for repeated playouts
+        self.slinks = arrays["slinks"]
+        self.sinfo = arrays["sinfo"]
+        self.rng = arrays["rng"]                  # [B, 8] xorshift states (word 0 used)
+
+
+def allocate_lanes(count: int, n: int, b: int, seed: int) -> tuple[Lane, list[Lane]]:
+    """``count`` lanes of B leaf slots for board size n: the stacked arrays (leading lane
+    axis) and one ``Lane`` view per lane.
+
+    Every per-slot array gets one spare slot (row B) and each RNG state a 64-byte row, so
+    that no cache line holds data two threads write at the same time: a playout updates its
+    RNG state and board on every move, and a shared line would bounce between the cores."""
+    a = (n + 2) * (n + 2)
+    depth = 2 * n * n + 64
+    s = b + 1
+    shapes = {
+        "wcolor": ((s, a), np.int8), "wlinks": ((s, bk.NF, a), np.int32), "winfo": ((s, bk.NI), np.int64),
+        "path_edge": ((s, depth), np.int32), "path_node": ((s, depth + 1), np.int32),
+        "path_hash": ((s, depth), np.uint64), "path_len": ((s,), np.int32), "nodes_len": ((s,), np.int32),
+        "leaf_kind": ((s,), np.int32), "locs": ((s, n * n + 1), np.int32), "scores": ((s, n * n + 1), np.float64),
+        "leaf_block": ((s,), np.int64), "leaf_edges": ((s,), np.int64), "owner": ((s, a), np.int8),
+        "own": ((s, a), np.int32), "out_z": ((s,), np.float64), "first_ply": ((s, a), np.int32),
+        "scolor": ((s, a), np.int8), "slinks": ((s, bk.NF, a), np.int32), "sinfo": ((s, bk.NI), np.int64),
+        "rng": ((s, 8), np.uint64),
+    }
+    stacked = {name: np.zeros((count,) + shape, dtype) for name, (shape, dtype) in shapes.items()}
+    stacked["leaf_block"][:] = -1
+    stacked["first_ply"][:] = -1
+    for k in range(count):
+        lane_seed = np.uint64((seed + 104729 * k) % 2**63)
+        seeds = np.arange(1, s + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        states = seeds ^ lane_seed
+        states[states == 0] = 1
+        stacked["rng"][k, :, 0] = states
+    lanes = [Lane({name: arr[k] for name, arr in stacked.items()}) for k in range(count)]
+    return Lane(stacked), lanes
 
 
 def policy_arrays(rollout: RolloutConfig, evaluator: Evaluator, n: int) -> PolicyArrays:
@@ -207,9 +240,10 @@ class MCTS:
         """Per-lane work arrays for board size n (one lane per thread)."""
         self._n = n
         lanes = max(1, self.config.threads or numba.config.NUMBA_NUM_THREADS) \
-            if self.config.parallel == "lanes" else 1
-        self.lanes = [Lane(n, self.config.batch_size, self._rng_seed * 7919 + 1 + 104729 * k)
-                      for k in range(lanes)]
+            if self.config.parallel != "batch" else 1
+        self.lane_stack, self.lanes = allocate_lanes(lanes, n, self.config.batch_size,
+                                                     self._rng_seed * 7919 + 1)
+        self.lane_shared = np.zeros(LANE_CELLS, np.int64)
         self.fparams = np.array([self.config.c_puct, self.config.fpu_reduction, self.config.virtual_loss,
                                  self.config.rave_equiv])
         self.max_playout_moves = self.rollout.max_moves or default_max_moves(n)
@@ -323,10 +357,8 @@ class MCTS:
         last_report = t0
         native = getattr(self.evaluator, "native_prior", None) is not None
         b = self.config.batch_size
-        if native and len(self.lanes) > 1:
-            done, stopped_early, interrupted = self._run_lanes(
-                game, budget, deadline, stop_early, t0, should_stop, on_progress, progress_interval)
-            return self._result(done, time.perf_counter() - t0, stopped_early, interrupted)
+        lanes = native and (self.config.parallel == "lanes" or (
+            self.config.parallel == "auto" and simulations is None and len(self.lanes) > 1))
         while done < budget:
             now = time.perf_counter()
             if now >= deadline:
@@ -344,7 +376,10 @@ class MCTS:
                 batches = max(1, int(rate * self.config.min_chunk_seconds / b))
             batches = min(batches, max(1, (budget - done) // b))
             size = b if budget - done >= b else budget - done
-            if native:
+            if lanes:
+                done += self._native_lanes(game, max(batches * size, len(self.lanes) * b)
+                                           if budget - done >= len(self.lanes) * b else budget - done)
+            elif native:
                 done += self._native_batches(game, batches, size)
             else:
                 for _ in range(batches):
@@ -360,90 +395,20 @@ class MCTS:
                 break
         return self._result(done, time.perf_counter() - t0, stopped_early, interrupted)
 
-    def _run_lanes(self, game: Game, budget: int, deadline: float, stop_early: bool, t0: float,
-                   should_stop: Callable[[], bool] | None = None,
-                   on_progress: ProgressCallback | None = None,
-                   progress_interval: float = 1.0) -> tuple[int, bool, bool]:
-        """Search on one Python thread per lane until the budget, the deadline or the early
-        stop. Each lane repeats: select a batch (under the tree lock), expand and play it out
-        (no lock, no GIL: ``rollouts.evaluate_batch``), back it up (under the lock). Selection
-        and backup of one lane overlap the playouts of the others, so no core waits on a
-        barrier. Collisions give their simulations back to the budget."""
+    def _native_lanes(self, game: Game, sims: int) -> int:
+        """``sims`` simulations with native priors on one thread per lane (``rollouts.run_lanes``)."""
         rcolor, rlinks, rinfo, rhash, hist, nhist = self._root_arrays()
-        iparams = self._iparams(2)
-        komi = float(game.komi)
-        kind = PLAYOUT_NAMES[self.rollout.kind]
-        rave = self.config.rave_equiv > 0
-        b = self.config.batch_size
-        lock = threading.Lock()
-        state = {"reserved": 0, "done": 0, "stop": False}
-        errors: list[BaseException] = []
-        no_priors = np.empty(0, np.float32)
-        t = self.tree
-
-        def work(lane: Lane) -> None:
-            try:
-                while True:
-                    with lock:
-                        if state["stop"] or state["reserved"] >= budget:
-                            return
-                        size = min(b, budget - state["reserved"])
-                        state["reserved"] += size
-                        live = tr.select_leaves(
-                            t, self.fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, ZOBRIST,
-                            lane.wcolor, lane.wlinks, lane.winfo, lane.path_edge, lane.path_node, lane.path_hash,
-                            lane.path_len, lane.nodes_len, lane.leaf_kind, size, no_priors, lane.locs,
-                            lane.scores, lane.first_ply, self.pol, lane.leaf_block)
-                    evaluate_batch(t, iparams, rhash, hist, nhist, ZOBRIST, lane.wcolor, lane.wlinks, lane.winfo,
-                                   lane.path_node, lane.path_hash, lane.path_len, lane.nodes_len, lane.leaf_kind,
-                                   lane.locs, lane.scores, self.pol, lane.leaf_block, lane.leaf_edges, lane.rng,
-                                   self.max_playout_moves, komi, kind, lane.owner, lane.own, lane.out_z, rave,
-                                   lane.first_ply, size)
-                    with lock:
-                        tr.backup(t, lane.path_edge, lane.path_node, lane.path_len, lane.nodes_len,
-                                  lane.leaf_kind, lane.out_z, size, rave, lane.first_ply, lane.leaf_block,
-                                  lane.leaf_edges)
-                        state["done"] += int(live)
-                        state["reserved"] -= size - int(live)
-                        self.total_rollouts += size
-            except BaseException as e:  # noqa: BLE001 -- re-raised in the calling thread
-                errors.append(e)
-                state["stop"] = True
-
-        workers = [threading.Thread(target=work, args=(lane,), daemon=True) for lane in self.lanes]
-        for w in workers:
-            w.start()
-        stopped_early = interrupted = False
-        poll = self.config.min_chunk_seconds
-        last_report = t0
-        try:
-            while any(w.is_alive() for w in workers):
-                workers[0].join(poll)
-                now = time.perf_counter()
-                if now >= deadline:
-                    break
-                if stop_early and now > t0:
-                    with lock:
-                        done = state["done"]
-                        remaining = min(budget - done, done / (now - t0) * (deadline - now))
-                        if done > 0 and self._best_is_safe(remaining):
-                            stopped_early = True
-                            break
-                if on_progress is not None and now - last_report >= progress_interval:
-                    last_report = now
-                    with lock:  # a consistent tree: lanes select and back up under the lock
-                        progress = self._result(state["done"], now - t0, False, with_pvs=True)
-                    on_progress(progress)
-                if should_stop is not None and should_stop():
-                    interrupted = True
-                    break
-        finally:  # also when on_progress raises (a closed pipe): never leave lanes running
-            state["stop"] = True
-            for w in workers:
-                w.join()
-        if errors:
-            raise errors[0]
-        return state["done"], stopped_early, interrupted
+        S = self.lane_stack
+        shared = self.lane_shared
+        shared[:] = 0
+        done = run_lanes(self.tree, self.fparams, self._iparams(2), rcolor, rlinks, rinfo, rhash, hist, nhist,
+                         ZOBRIST, S.wcolor, S.wlinks, S.winfo, S.path_edge, S.path_node, S.path_hash,
+                         S.path_len, S.nodes_len, S.leaf_kind, S.locs, S.scores, S.rng,
+                         self.max_playout_moves, float(game.komi), PLAYOUT_NAMES[self.rollout.kind], self.pol,
+                         S.owner, S.own, S.out_z, S.first_ply, S.leaf_block, S.leaf_edges,
+                         self.config.batch_size, sims, shared)
+        self.total_rollouts += int(shared[LANE_ROLLOUTS])
+        return int(done)
 
     def _root_arrays(self):
         pos = self._root

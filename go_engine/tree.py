@@ -53,7 +53,7 @@ NUM_NODES, NUM_EDGES, ROOT = 0, 1, 2
 LEAF_ROLLOUT = 0     # evaluate by a playout (a fresh node or a bare edge below the threshold)
 LEAF_TERMINAL = 1    # game over at the leaf: score the board as it stands
 LEAF_PENDING = 2     # a new node to expand after selection (Python evaluator or parallel phase)
-LEAF_COLLISION = 3   # reached a node already pending in this batch: dropped, no backup
+LEAF_COLLISION = 3   # reached a node pending in this batch or lane: no value, its virtual loss undone at backup
 
 # float parameters (``fparams``) and int parameters (``iparams``) of the kernels
 F_C_PUCT, F_FPU, F_VLOSS, F_RAVE_EQUIV, NF_PARAMS = 0, 1, 2, 3, 4
@@ -351,10 +351,8 @@ def select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist
             v = child
         path_len[b] = depth
         nodes_len[b] = nn
-        if kind == LEAF_COLLISION:
-            revert_virtual_loss(t, path_edge[b], depth, path_node[b], nn)
-        else:
-            live += 1
+        if kind != LEAF_COLLISION:  # a collision keeps its virtual loss until the backup, so
+            live += 1                  # the next descents of the batch turn elsewhere
         leaf_kind[b] = kind
     return live
 
@@ -382,6 +380,7 @@ def backup(t, path_edge, path_node, path_len, nodes_len, leaf_kind, values_black
         p2l[p] = (p // n + 1) * w + p % n + 1
     for b in range(count):
         if leaf_kind[b] == LEAF_COLLISION:
+            revert_virtual_loss(t, path_edge[b], path_len[b], path_node[b], nodes_len[b])
             continue
         if leaf_block[b] >= 0:
             v = path_node[b, nodes_len[b] - 1]

@@ -328,7 +328,7 @@ def test_repeated_leaf_playouts_beside_an_evaluator():
     from go_engine.position import ZOBRIST
     from go_engine.priors import no_policy
     from go_engine.rollouts import PLAYOUT_RANDOM, rollout_leaves_repeated
-    from go_engine.search import Lane
+    from go_engine.search import allocate_lanes
 
     class PythonUniform(UniformEvaluator):
         native_prior = None
@@ -342,7 +342,7 @@ def test_repeated_leaf_playouts_beside_an_evaluator():
     assert_visits_add_up(mcts)
 
     pos = Position(5)
-    lane = Lane(5, 3, seed=1)
+    _, (lane,) = allocate_lanes(1, 5, 3, seed=1)
     for b in range(3):
         lane.wcolor[b], lane.wlinks[b], lane.winfo[b] = pos.color, pos.links, pos.info
     before = lane.wcolor.copy(), lane.wlinks.copy()
@@ -356,3 +356,13 @@ def test_repeated_leaf_playouts_beside_an_evaluator():
     assert np.allclose(z * 5, np.round(z * 5))   # means of five +-1 results (komi 0.5: no jigo)
     assert len(set(np.round(z, 3))) > 1 or abs(z[0]) < 1.0   # not one constant playout
 
+
+
+def test_a_collision_keeps_its_virtual_loss_so_the_batch_spreads():
+    """Descents that reach a node still pending keep their virtual loss until the backup, so
+    the next ones turn elsewhere: from a fresh 9x9 root, a batch of 16 wastes few slots."""
+    mcts = MCTS(SearchConfig(threads=1, batch_size=16, max_tree_mb=32, rave_equiv=0.0))
+    result = mcts.search(Game(9, 7.0), simulations=3200, stop_early=False)
+    assert result.root_visits == 3200
+    assert_visits_add_up(mcts)
+    assert mcts.total_rollouts < 1.25 * 3200  # slots used, collisions included (was ~2x)
