@@ -564,24 +564,38 @@ def sample_move(color, links, info, ew, ecache, rows, state, sidx, sloc, sval):
 
 
 @njit(cache=True, nogil=True)
+def policy_scratch(cells):
+    """The work arrays of a policy playout on a board of ``cells`` padded cells:
+    (ecache, rows, dirty, dlist, stamp, capbuf, sidx, sloc, sval, lcache, lstamp)."""
+    return (np.zeros((2, cells), np.float64), np.zeros((2, int(np.sqrt(cells) + 0.5)), np.float64),
+            np.zeros(cells, np.uint8), np.empty(cells * 9 + 16, np.int64), np.zeros(cells, np.int64),
+            np.empty(cells, np.int64), np.full(cells, -1, np.int64), np.empty(64, np.int64),
+            np.empty(64, np.float64), np.empty((3, cells), np.int64), np.full(cells, -1, np.int64))
+
+
+@njit(cache=True, nogil=True)
+def prepare_scores(color, links, info, ew, ecache, rows, lcache, lstamp):
+    """Fill ecache (exp-scores of both colours at every point) and rows (their row sums) for
+    the position: the state a playout starts from. Several playouts from one position
+    compute it once and copy it (``policy_playouts_from``)."""
+    n = info[bk.I_N]
+    w = n + 2
+    for r in range(1, n + 1):
+        for col in range(1, n + 1):
+            _load_w3(color, links, w, r * w + col, ew, ecache)
+            _refresh_point(color, links, w, r * w + col, ew, ecache, lcache, lstamp, 0)
+    _rebuild_rows(ecache, rows, n, w)
+
+
+@njit(cache=True, nogil=True)
 def policy_playout(color, links, info, zob, ew, state, max_moves):
     """Play the position out in place with moves sampled from the rollout policy; return
     the number of moves played (passes included). Stops at two passes or ``max_moves``.
     ``ew``: exp of the flat weight array (``RolloutWeights.ew``), the only policy input;
     ``state``: uint64[1] xorshift state."""
     w = info[bk.I_N] + 2
-    cells = w * w
-    ecache = np.zeros((2, cells), np.float64)
-    rows = np.zeros((2, w), np.float64)
-    dirty = np.zeros(cells, np.uint8)
-    dlist = np.empty(cells * 9 + 16, np.int64)
-    stamp = np.zeros(cells, np.int64)
-    capbuf = np.empty(cells, np.int64)
-    sidx = np.full(cells, -1, np.int64)
-    sloc = np.empty(64, np.int64)
-    sval = np.empty(64, np.float64)
-    lcache = np.empty((3, cells), np.int64)
-    lstamp = np.full(cells, -1, np.int64)
+    ecache, rows, dirty, dlist, stamp, capbuf, sidx, sloc, sval, lcache, lstamp = policy_scratch(w * w)
+    prepare_scores(color, links, info, ew, ecache, rows, lcache, lstamp)
     return _policy_playout(color, links, info, zob, ew, state, max_moves, ecache, rows, dirty,
                            dlist, stamp, capbuf, sidx, sloc, sval, lcache, lstamp)
 
@@ -590,19 +604,13 @@ def policy_playout(color, links, info, zob, ew, state, max_moves):
 def _policy_playout(color, links, info, zob, ew, state, max_moves, ecache, rows, dirty,
                     dlist, stamp, capbuf, sidx, sloc, sval, lcache, lstamp):
     """``policy_playout`` on scratch arrays the caller allocated (and keeps alive: the loop
-    works on ``borrow``-ed views, so calls between the kernels cost no reference counting)."""
+    works on ``borrow``-ed views, so calls between the kernels cost no reference counting)
+    and filled: ecache and rows by ``prepare_scores``; stamp 0, lstamp -1, sidx -1, dirty 0."""
     color, links, info, zob, ew, state = (bk.borrow(color), bk.borrow(links), bk.borrow(info),
                                           bk.borrow(zob), bk.borrow(ew), bk.borrow(state))
     ecache, rows, dirty, dlist = bk.borrow(ecache), bk.borrow(rows), bk.borrow(dirty), bk.borrow(dlist)
     stamp, capbuf, sidx, sloc = bk.borrow(stamp), bk.borrow(capbuf), bk.borrow(sidx), bk.borrow(sloc)
     sval, lcache, lstamp = bk.borrow(sval), bk.borrow(lcache), bk.borrow(lstamp)
-    n = info[bk.I_N]
-    w = n + 2
-    for r in range(1, n + 1):
-        for col in range(1, n + 1):
-            _load_w3(color, links, w, r * w + col, ew, ecache)
-            _refresh_point(color, links, w, r * w + col, ew, ecache, lcache, lstamp, 0)
-    _rebuild_rows(ecache, rows, n, w)
     moves = 0
     while moves < max_moves and info[bk.I_PASSES] < 2:
         c = info[bk.I_TO_PLAY]
@@ -617,6 +625,24 @@ def _policy_playout(color, links, info, zob, ew, state, max_moves, ecache, rows,
 
 
 @njit(cache=True, nogil=True)
+def policy_playout_repeat(color, links, info, zob, ew, state, max_moves, ecache0, rows0,
+                          wcolor, wlinks, winfo, scratch):
+    """One policy playout of (color, links, info) on the copy (wcolor, wlinks, winfo), starting
+    from scores ``prepare_scores`` left in ecache0/rows0 (computed once for many playouts
+    from one position); ``scratch`` from ``policy_scratch``. Returns the moves played."""
+    ecache, rows, dirty, dlist, stamp, capbuf, sidx, sloc, sval, lcache, lstamp = scratch
+    wcolor[:] = color
+    wlinks[:, :] = links
+    winfo[:] = info
+    ecache[:, :] = ecache0
+    rows[:, :] = rows0
+    stamp[:] = 0
+    lstamp[:] = -1
+    return _policy_playout(wcolor, wlinks, winfo, zob, ew, state, max_moves, ecache, rows, dirty,
+                           dlist, stamp, capbuf, sidx, sloc, sval, lcache, lstamp)
+
+
+@njit(cache=True, nogil=True)
 def policy_playout_batch(color, links, info, zob, ew, seed, count, max_moves, komi):
     """``count`` policy rollouts from one position; returns (black wins, total moves)."""
     state = np.empty(1, dtype=np.uint64)
@@ -625,13 +651,15 @@ def policy_playout_batch(color, links, info, zob, ew, seed, count, max_moves, ko
     wlinks = np.empty_like(links)
     winfo = np.empty_like(info)
     n = info[bk.I_N]
+    scratch = policy_scratch(color.shape[0])
+    ecache0 = np.zeros_like(scratch[0])
+    rows0 = np.zeros_like(scratch[1])
+    prepare_scores(color, links, info, ew, ecache0, rows0, scratch[9], scratch[10])
     wins = 0
     total = 0
     for _ in range(count):
-        wcolor[:] = color
-        wlinks[:, :] = links
-        winfo[:] = info
-        total += policy_playout(wcolor, wlinks, winfo, zob, ew, state, max_moves)
+        total += policy_playout_repeat(color, links, info, zob, ew, state, max_moves, ecache0, rows0,
+                                       wcolor, wlinks, winfo, scratch)
         b, wh = bk.area_counts(wcolor, n)
         if b - wh - komi > 0:
             wins += 1

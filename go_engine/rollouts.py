@@ -24,7 +24,8 @@ from numba import njit, prange  # noqa: E402
 from . import board_kernels as bk  # noqa: E402
 from .atomics import spin_lock, spin_unlock  # noqa: E402
 from .playout import pick_random_move, random_playout  # noqa: E402
-from .rollout_policy import policy_playout  # noqa: E402
+from .rollout_policy import (policy_playout, policy_playout_repeat, policy_scratch,  # noqa: E402
+                             prepare_scores)
 from .tree import (F_RAVE_EQUIV, I_PRIOR_KIND, LEAF_COLLISION, LEAF_PENDING,  # noqa: E402
                    LEAF_TERMINAL, backup, expand_node, select_leaves)
 
@@ -252,12 +253,22 @@ def rollout_leaves_repeated(wcolor, wlinks, winfo, leaf_kind, rng, zob, max_move
             out_z[b] = score_leaf(wcolor[b], winfo[b, bk.I_N], komi, owner[b], own[b])
             continue
         total = 0.0
-        for _ in range(repeats):
-            scolor[b, :] = wcolor[b]
-            slinks[b, :, :] = wlinks[b]
-            sinfo[b, :] = winfo[b]
-            run_playout(playout_kind, scolor[b], slinks[b], sinfo[b], zob, rng[b], max_moves, pol,
-                        False, first_ply[b], 0)
-            total += score_leaf(scolor[b], sinfo[b, bk.I_N], komi, owner[b], own[b])
+        if playout_kind == PLAYOUT_PATTERN:  # the starting scores once for all the repeats
+            scratch = policy_scratch(wcolor.shape[1])
+            ecache0 = np.zeros_like(scratch[0])
+            rows0 = np.zeros_like(scratch[1])
+            prepare_scores(wcolor[b], wlinks[b], winfo[b], pol.ew, ecache0, rows0, scratch[9], scratch[10])
+            for _ in range(repeats):
+                policy_playout_repeat(wcolor[b], wlinks[b], winfo[b], zob, pol.ew, rng[b], max_moves,
+                                      ecache0, rows0, scolor[b], slinks[b], sinfo[b], scratch)
+                total += score_leaf(scolor[b], sinfo[b, bk.I_N], komi, owner[b], own[b])
+        else:
+            for _ in range(repeats):
+                scolor[b, :] = wcolor[b]
+                slinks[b, :, :] = wlinks[b]
+                sinfo[b, :] = winfo[b]
+                run_playout(playout_kind, scolor[b], slinks[b], sinfo[b], zob, rng[b], max_moves, pol,
+                            False, first_ply[b], 0)
+                total += score_leaf(scolor[b], sinfo[b, bk.I_N], komi, owner[b], own[b])
         out_z[b] = total / repeats
 
