@@ -124,6 +124,16 @@ def test_lanes_respect_an_exact_simulation_budget():
         assert_visits_add_up(mcts)
 
 
+def test_a_search_on_the_clock_runs_lanes_and_keeps_the_books():
+    """parallel="auto": a timed search with two threads runs one lane per thread (both lanes
+    back up simulations); every count still adds up and no virtual loss is left behind."""
+    mcts = MCTS(SearchConfig(threads=2, batch_size=8, max_tree_mb=16))
+    result = mcts.search(Game(7, 7.0), seconds=0.3, stop_early=False)
+    assert result.simulations > 0 and result.root_visits == result.simulations
+    assert len(mcts.lanes) == 2 and all(lane.own.any() for lane in mcts.lanes)
+    assert_visits_add_up(mcts)
+
+
 def test_tree_reuse_keeps_the_subtree_statistics():
     game = Game(7, 7.0)
     mcts = MCTS(SearchConfig(threads=1, max_tree_mb=32))
@@ -309,10 +319,11 @@ def test_rave_search_finds_the_obvious_move(text, komi, answer):
 
 @pytest.mark.skipif(not (Path(__file__).resolve().parents[1] / "data" / "rollout_9.npz").exists(),
                     reason="no 9x9 rollout-policy weights (data/rollout_9.npz)")
-def test_pattern_priors_and_playouts_plug_in():
+@pytest.mark.parametrize("parallel", ["batch", "lanes"])
+def test_pattern_priors_and_playouts_plug_in(parallel):
     from go_engine.evaluators import RolloutConfig
     game = Game(9, 7.0)
-    mcts = MCTS(SearchConfig(threads=2, batch_size=8, prior="pattern", max_tree_mb=32),
+    mcts = MCTS(SearchConfig(threads=2, batch_size=8, prior="pattern", max_tree_mb=32, parallel=parallel),
                 rollout=RolloutConfig(kind="pattern"))
     result = mcts.search(game, simulations=200, stop_early=False)
     assert result.root_visits == 200
