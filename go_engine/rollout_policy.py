@@ -564,10 +564,11 @@ def sample_move(color, links, info, ew, ecache, rows, state, sidx, sloc, sval):
 
 
 @njit(cache=True, nogil=True)
-def policy_scratch(cells):
-    """The work arrays of a policy playout on a board of ``cells`` padded cells:
+def policy_scratch(w):
+    """The work arrays of a policy playout on a board padded to width w (n + 2):
     (ecache, rows, dirty, dlist, stamp, capbuf, sidx, sloc, sval, lcache, lstamp)."""
-    return (np.zeros((2, cells), np.float64), np.zeros((2, int(np.sqrt(cells) + 0.5)), np.float64),
+    cells = w * w
+    return (np.zeros((2, cells), np.float64), np.zeros((2, w), np.float64),
             np.zeros(cells, np.uint8), np.empty(cells * 9 + 16, np.int64), np.zeros(cells, np.int64),
             np.empty(cells, np.int64), np.full(cells, -1, np.int64), np.empty(64, np.int64),
             np.empty(64, np.float64), np.empty((3, cells), np.int64), np.full(cells, -1, np.int64))
@@ -577,7 +578,7 @@ def policy_scratch(cells):
 def prepare_scores(color, links, info, ew, ecache, rows, lcache, lstamp):
     """Fill ecache (exp-scores of both colours at every point) and rows (their row sums) for
     the position: the state a playout starts from. Several playouts from one position
-    compute it once and copy it (``policy_playouts_from``)."""
+    compute it once and copy it (``prepared_start``, ``policy_playout_repeat``)."""
     n = info[bk.I_N]
     w = n + 2
     for r in range(1, n + 1):
@@ -594,7 +595,7 @@ def policy_playout(color, links, info, zob, ew, state, max_moves):
     ``ew``: exp of the flat weight array (``RolloutWeights.ew``), the only policy input;
     ``state``: uint64[1] xorshift state."""
     w = info[bk.I_N] + 2
-    ecache, rows, dirty, dlist, stamp, capbuf, sidx, sloc, sval, lcache, lstamp = policy_scratch(w * w)
+    ecache, rows, dirty, dlist, stamp, capbuf, sidx, sloc, sval, lcache, lstamp = policy_scratch(w)
     prepare_scores(color, links, info, ew, ecache, rows, lcache, lstamp)
     return _policy_playout(color, links, info, zob, ew, state, max_moves, ecache, rows, dirty,
                            dlist, stamp, capbuf, sidx, sloc, sval, lcache, lstamp)
@@ -625,6 +626,17 @@ def _policy_playout(color, links, info, zob, ew, state, max_moves, ecache, rows,
 
 
 @njit(cache=True, nogil=True)
+def prepared_start(color, links, info, ew):
+    """(scratch, ecache0, rows0) for several playouts from one position: the work arrays and
+    the starting scores, computed once (``policy_playout_repeat`` copies them per playout)."""
+    scratch = policy_scratch(info[bk.I_N] + 2)
+    ecache0 = np.zeros_like(scratch[0])
+    rows0 = np.zeros_like(scratch[1])
+    prepare_scores(color, links, info, ew, ecache0, rows0, scratch[9], scratch[10])
+    return scratch, ecache0, rows0
+
+
+@njit(cache=True, nogil=True)
 def policy_playout_repeat(color, links, info, zob, ew, state, max_moves, ecache0, rows0,
                           wcolor, wlinks, winfo, scratch):
     """One policy playout of (color, links, info) on the copy (wcolor, wlinks, winfo), starting
@@ -651,10 +663,7 @@ def policy_playout_batch(color, links, info, zob, ew, seed, count, max_moves, ko
     wlinks = np.empty_like(links)
     winfo = np.empty_like(info)
     n = info[bk.I_N]
-    scratch = policy_scratch(color.shape[0])
-    ecache0 = np.zeros_like(scratch[0])
-    rows0 = np.zeros_like(scratch[1])
-    prepare_scores(color, links, info, ew, ecache0, rows0, scratch[9], scratch[10])
+    scratch, ecache0, rows0 = prepared_start(color, links, info, ew)
     wins = 0
     total = 0
     for _ in range(count):

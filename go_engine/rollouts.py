@@ -4,7 +4,9 @@ search driver that runs whole batches (select -> playouts -> backup) without lea
 Parallelism: ``prange`` over the leaves of a batch (Numba's OpenMP/workqueue layer). Each
 leaf slot b owns its work arrays and its RNG state, so results do not depend on the number
 of threads or their scheduling: a seeded search is reproducible. Selection and backup are
-serial and cheap next to the playouts.
+serial between the batches. ``run_lanes`` instead gives each thread a lane of its own that
+selects and backs up under a spin lock while the other lanes play out (faster, not
+reproducible).
 
 Playout kernels are chosen by a code: ``PLAYOUT_RANDOM`` (``playout.random_playout``) or
 ``PLAYOUT_PATTERN`` (the pattern policy of ``rollout_policy``; its arrays arrive in ``pol``).
@@ -24,8 +26,7 @@ from numba import njit, prange  # noqa: E402
 from . import board_kernels as bk  # noqa: E402
 from .atomics import spin_lock, spin_unlock  # noqa: E402
 from .playout import pick_random_move, random_playout  # noqa: E402
-from .rollout_policy import (policy_playout, policy_playout_repeat, policy_scratch,  # noqa: E402
-                             prepare_scores)
+from .rollout_policy import policy_playout, policy_playout_repeat, prepared_start  # noqa: E402
 from .tree import (F_RAVE_EQUIV, I_PRIOR_KIND, LEAF_COLLISION, LEAF_PENDING,  # noqa: E402
                    LEAF_TERMINAL, backup, expand_node, select_leaves)
 
@@ -254,10 +255,7 @@ def rollout_leaves_repeated(wcolor, wlinks, winfo, leaf_kind, rng, zob, max_move
             continue
         total = 0.0
         if playout_kind == PLAYOUT_PATTERN:  # the starting scores once for all the repeats
-            scratch = policy_scratch(wcolor.shape[1])
-            ecache0 = np.zeros_like(scratch[0])
-            rows0 = np.zeros_like(scratch[1])
-            prepare_scores(wcolor[b], wlinks[b], winfo[b], pol.ew, ecache0, rows0, scratch[9], scratch[10])
+            scratch, ecache0, rows0 = prepared_start(wcolor[b], wlinks[b], winfo[b], pol.ew)
             for _ in range(repeats):
                 policy_playout_repeat(wcolor[b], wlinks[b], winfo[b], zob, pol.ew, rng[b], max_moves,
                                       ecache0, rows0, scolor[b], slinks[b], sinfo[b], scratch)

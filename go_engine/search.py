@@ -377,8 +377,7 @@ class MCTS:
             batches = min(batches, max(1, (budget - done) // b))
             size = b if budget - done >= b else budget - done
             if lanes:
-                done += self._native_lanes(game, max(batches * size, len(self.lanes) * b)
-                                           if budget - done >= len(self.lanes) * b else budget - done)
+                done += self._native_lanes(game, min(budget - done, max(batches, len(self.lanes)) * b))
             elif native:
                 done += self._native_batches(game, batches, size)
             else:
