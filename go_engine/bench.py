@@ -2,7 +2,8 @@
 
 ``board``: uniform random playouts from the empty board, single thread, after a warm-up
 that also fills Numba's cache; moves/s counts every move and pass played in playouts;
-also per CPU second of the process (on shared cores wall-clock figures say little).
+also per CPU second of the process (on shared cores wall-clock figures say little). The
+``heuristic_*`` rows time the MoGo-style playouts of ``heuristic_playout`` the same way.
 ``search``: MCTS simulations/s at 1 and 2 threads (the bar: 2 threads >= 1.7x one thread),
 in the default mode (one search lane per thread) and the reproducible batch mode.
 """
@@ -10,32 +11,35 @@ from __future__ import annotations
 
 import time
 
+from .heuristic_playout import heuristic_playout_batch
 from .playout import default_max_moves, playout_batch
 from .position import ZOBRIST, Position
 
 
 def bench_board(sizes: tuple[int, ...] = (9, 19), seconds: float = 3.0, komi: float = 7.0) -> dict:
-    """Random playouts/s and moves/s per board size, measured for about ``seconds`` each."""
+    """Playouts/s and moves/s per board size and playout kind (uniform random, then
+    heuristic), measured for about ``seconds`` each."""
     results: dict[str, float] = {}
     for n in sizes:
         pos = Position(n)
         max_moves = default_max_moves(n)
-        playout_batch(pos.color, pos.links, pos.info, ZOBRIST, 1, 50, max_moves, komi)  # warm-up
-        count, moves, elapsed, cpu, seed = 0, 0, 0.0, 0.0, 2
-        chunk = 2000 if n <= 9 else 500
-        while elapsed < seconds:
-            t0, c0 = time.perf_counter(), time.process_time()
-            _, m = playout_batch(pos.color, pos.links, pos.info, ZOBRIST, seed, chunk, max_moves, komi)
-            elapsed += time.perf_counter() - t0
-            cpu += time.process_time() - c0
-            count += chunk
-            moves += m
-            seed += 1
-        results[f"playouts_per_s_{n}x{n}"] = round(count / elapsed, 1)
-        results[f"moves_per_s_{n}x{n}"] = round(moves / elapsed, 1)
-        results[f"moves_per_playout_{n}x{n}"] = round(moves / count, 1)
-        # by process CPU time: the fair figure when other jobs share the cores
-        results[f"playouts_per_cpu_s_{n}x{n}"] = round(count / max(cpu, 1e-9), 1)
+        for prefix, kernel in (("", playout_batch), ("heuristic_", heuristic_playout_batch)):
+            kernel(pos.color, pos.links, pos.info, ZOBRIST, 1, 50, max_moves, komi)  # warm-up
+            count, moves, elapsed, cpu, seed = 0, 0, 0.0, 0.0, 2
+            chunk = (2000 if n <= 9 else 500) // (4 if prefix else 1)
+            while elapsed < seconds:
+                t0, c0 = time.perf_counter(), time.process_time()
+                _, m = kernel(pos.color, pos.links, pos.info, ZOBRIST, seed, chunk, max_moves, komi)
+                elapsed += time.perf_counter() - t0
+                cpu += time.process_time() - c0
+                count += chunk
+                moves += m
+                seed += 1
+            results[f"{prefix}playouts_per_s_{n}x{n}"] = round(count / elapsed, 1)
+            results[f"{prefix}moves_per_s_{n}x{n}"] = round(moves / elapsed, 1)
+            results[f"{prefix}moves_per_playout_{n}x{n}"] = round(moves / count, 1)
+            # by process CPU time: the fair figure when other jobs share the cores
+            results[f"{prefix}playouts_per_cpu_s_{n}x{n}"] = round(count / max(cpu, 1e-9), 1)
     return results
 
 

@@ -31,6 +31,8 @@ from .search import MCTS, ProgressCallback, SearchConfig, SearchResult
 
 log = logging.getLogger(__name__)
 
+DEFAULT_ROLLOUT_PLAYOUT = "heuristic"  # playouts of the search without networks
+
 
 @dataclass(frozen=True)
 class PlayerConfig:
@@ -181,9 +183,12 @@ def player_from_options(seed: int | None = None, seconds: float | None = None, p
                         evaluator: Evaluator | None = None) -> MCTSPlayer:
     """Build an MCTSPlayer from front-end options. ``extra`` may name any ``SearchConfig`` or
     ``PlayerConfig`` field as text (``rave_equiv=0``, ``c_puct=1.5``, ``resign=false``), or
-    ``playout=random|pattern`` (the playout kernel; ``prior=pattern`` for pattern priors);
+    ``playout=heuristic|random|pattern`` (the playout kernel: heuristic by default without an
+    evaluator, random with one; ``prior=pattern`` for pattern priors);
     an unknown key or a bad value raises ValueError naming it. ``evaluator`` (e.g. the
     networks) replaces the native priors."""
+    if evaluator is None:  # rollout search: the MoGo-style playouts (11-0 against GNU Go 10 where
+        rollout_kw["kind"] = DEFAULT_ROLLOUT_PLAYOUT  # uniform ones scored 11-9; see the README)
     search_fields = {f.name: f.type for f in fields(SearchConfig)}
     player_fields = {f.name: f.type for f in fields(PlayerConfig)}
     search_kw: dict = {}

@@ -37,7 +37,7 @@ def _make_random(options: PlayerOptions) -> "Player":
 
 
 def _make_mcts(options: PlayerOptions) -> "Player":
-    """PUCT search with heuristic priors and random playouts (``go_engine.mcts_player``);
+    """PUCT search with heuristic priors and MoGo-style heuristic playouts (``go_engine.mcts_player``);
     extra may set any SearchConfig/PlayerConfig field (e.g. ``resign=false``, ``rave_equiv=0``)."""
     from .mcts_player import player_from_options
     return player_from_options(seed=options.seed, seconds=options.seconds, playouts=options.playouts,

@@ -8,8 +8,9 @@ serial between the batches. ``run_lanes`` instead gives each thread a lane of it
 selects and backs up under a spin lock while the other lanes play out (faster, not
 reproducible).
 
-Playout kernels are chosen by a code: ``PLAYOUT_RANDOM`` (``playout.random_playout``) or
-``PLAYOUT_PATTERN`` (the pattern policy of ``rollout_policy``; its arrays arrive in ``pol``).
+Playout kernels are chosen by a code: ``PLAYOUT_RANDOM`` (``playout.random_playout``),
+``PLAYOUT_PATTERN`` (the pattern policy of ``rollout_policy``; its arrays arrive in ``pol``) or
+``PLAYOUT_HEURISTIC`` (MoGo-style rules, ``heuristic_playout``).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from numba import njit, prange  # noqa: E402
 
 from . import board_kernels as bk  # noqa: E402
 from .atomics import spin_lock, spin_unlock  # noqa: E402
+from .heuristic_playout import heuristic_playout  # noqa: E402
 from .playout import pick_random_move, random_playout  # noqa: E402
 from .rollout_policy import policy_playout, policy_playout_repeat, prepared_start  # noqa: E402
 from .tree import (F_RAVE_EQUIV, I_PRIOR_KIND, LEAF_COLLISION, LEAF_PENDING,  # noqa: E402
@@ -32,7 +34,8 @@ from .tree import (F_RAVE_EQUIV, I_PRIOR_KIND, LEAF_COLLISION, LEAF_PENDING,  # 
 
 PLAYOUT_RANDOM = 0
 PLAYOUT_PATTERN = 1   # AlphaGo's fast rollout policy (``rollout_policy.policy_playout``)
-PLAYOUT_NAMES = {"random": PLAYOUT_RANDOM, "pattern": PLAYOUT_PATTERN}
+PLAYOUT_HEURISTIC = 2  # atari, 3x3 shape and capture rules, then random (``heuristic_playout``)
+PLAYOUT_NAMES = {"random": PLAYOUT_RANDOM, "pattern": PLAYOUT_PATTERN, "heuristic": PLAYOUT_HEURISTIC}
 
 
 @njit(cache=True, nogil=True)
@@ -88,6 +91,8 @@ def run_playout(kind, color, links, info, zob, state, max_moves, pol, record, fi
         if record:
             first_ply_from_age(color, links, info, first_ply, root_ply, ply0)
         return moves
+    if kind == PLAYOUT_HEURISTIC:
+        return heuristic_playout(color, links, info, zob, state, max_moves, record, first_ply, ply0)
     if record:
         return random_playout_recorded(color, links, info, zob, state, max_moves, first_ply, ply0)
     return random_playout(color, links, info, zob, state, max_moves)

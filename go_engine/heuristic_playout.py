@@ -1,0 +1,317 @@
+"""Heuristic playouts in the style of MoGo: a few cheap tactical and shape rules, then random.
+
+Uniformly random playouts misjudge every fight: a group in atari is saved or captured only
+by chance, so the search sees half-dead groups everywhere. MoGo (Gelly, Wang, Munos and
+Teytaud, "Modification of UCT with patterns in Monte-Carlo Go", INRIA RR-6062, 2006) made
+its playouts answer the previous move locally, and every strong MCTS program since has done
+the same. Each move here takes the first rule that yields a candidate:
+
+1. **Atari rules** around the previous move: an own chain next to it that is now in atari
+   is saved by capturing an enemy chain in atari that touches it, or by extending on its
+   liberty when that leaves two or more liberties; the previous move's own chain, if it
+   stands in atari, is captured.
+2. **Shape**: an empty neighbour (8-neighbourhood) of the previous move that matches one of
+   MoGo's 3x3 patterns (hane, cut, edge moves; ``PATTERNS``) and is not a self-atari.
+3. **Capture** anywhere on the board.
+4. **Random**: a uniformly random legal move that does not fill an own eye; a self-atari is
+   redrawn (a few times), except a lone stone, which is kept half the time (throw-ins and
+   nakade need it).
+
+A candidate of rules 1-3 is drawn uniformly among that rule's candidates. The cost is about
+one 3x3 table lookup per neighbour of the previous move, plus the chain walks of the atari
+rules, so a playout stays a few times cheaper than the pattern softmax of ``rollout_policy``.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from . import board_kernels as bk
+from .playout import pick_random_move, playable, rand_below
+
+# 3x3 patterns around an empty candidate (the centre), written as three rows, top to bottom.
+# 'X' and 'O' are stones of the two colours (a pattern matches for either side to move and
+# with the colours swapped), '.' empty, '#' off the board, 'x' not X (O or empty), 'o' not O
+# (X or empty), '?' anything. Every rotation and reflection matches as well. The shapes are
+# the ones MoGo's report describes (its figures of hane, cut and edge patterns).
+PATTERNS = (
+    # hane: the candidate answers a contact between X and O
+    ("???", "...", "XOX"),    # hane that encloses O between two X stones
+    ("?.?", "...", "XO."),    # hane that leaves no cut
+    ("x.?", "X..", "XO?"),    # magari (turning against O)
+    ("...", "X..", ".O."),    # diagonal attachment / shoulder hit
+    # cut
+    ("?o?", "O.o", "XO?"),    # cut of a diagonal O shape that nothing protects
+    ("???", "O.X", "XO?"),    # cut of a diagonal O shape that X peeps at as well
+    ("ooo", "O.O", "?X?"),    # cut through a one-point jump under X
+    ("???", "o.O", "OX?"),    # cut of a knight's move
+    # first line (the bottom row is off the board)
+    ("X.?", "O.?", "###"),    # chase along the edge
+    ("OX?", "X.O", "###"),    # block the cut on the edge
+    ("?X?", "x.O", "###"),    # block the connection along the edge
+    ("?XO", "x.x", "###"),    # sagari (descend to the edge)
+    ("?OX", "X.O", "###"),    # cut on the edge
+)
+
+# neighbour order of a key: NW, N, NE, W, E, SW, S, SE; 2 bits each (the cell's colour code)
+_GRID_CELLS = ((0, 0), (0, 1), (0, 2), (1, 0), (1, 2), (2, 0), (2, 1), (2, 2))
+_ALLOWED = {
+    "X": (bk.BLACK,), "O": (bk.WHITE,), ".": (bk.EMPTY,), "#": (bk.WALL,),
+    "x": (bk.WHITE, bk.EMPTY), "o": (bk.BLACK, bk.EMPTY),
+    "?": (bk.EMPTY, bk.BLACK, bk.WHITE, bk.WALL),
+}
+_SWAP = str.maketrans("XOxo", "OXox")
+
+
+def _symmetries(rows: tuple[str, str, str]) -> list[tuple[str, ...]]:
+    """The 8 rotations and reflections of a 3x3 pattern, each also with colours swapped."""
+    grid = np.array([list(r) for r in rows])
+    out = []
+    for k in range(4):
+        g = np.rot90(grid, k)
+        for h in (g, g[:, ::-1]):
+            text = tuple("".join(r) for r in h)
+            out.append(text)
+            out.append(tuple(r.translate(_SWAP) for r in text))
+    return out
+
+
+def build_pattern_table(patterns=PATTERNS) -> np.ndarray:
+    """uint8[4**8]: 1 where the 8 neighbour colours (key as ``pattern_key``) match a pattern."""
+    keys = np.arange(4 ** 8, dtype=np.int64)
+    cells = [(keys >> (2 * i)) & 3 for i in range(8)]
+    table = np.zeros(4 ** 8, dtype=np.uint8)
+    for rows in patterns:
+        if len(rows) != 3 or any(len(r) != 3 for r in rows) or rows[1][1] != ".":
+            raise ValueError(f"a pattern is 3 rows of 3 with an empty centre: {rows!r}")
+        for sym in _symmetries(rows):
+            match = np.ones(4 ** 8, dtype=bool)
+            for i, (r, c) in enumerate(_GRID_CELLS):
+                match &= np.isin(cells[i], _ALLOWED[sym[r][c]])
+            table[match] = 1
+    return table
+
+
+PATTERN_TABLE = build_pattern_table()  # a global: Numba bakes it into the compiled kernels
+
+MAX_CANDIDATES = 64
+SELF_ATARI_TRIES = 4      # redraws of a random move that is a self-atari
+LONE_SELF_ATARI_KEEP = 0.5  # chance to keep a lone-stone self-atari anyway
+
+
+@njit(cache=True, nogil=True, inline="always")
+def pattern_key(color, w, loc):
+    """The 16-bit key of the colours of loc's 8 neighbours (order of ``_GRID_CELLS``)."""
+    return (np.int64(color[loc - w - 1]) | (np.int64(color[loc - w]) << 2)
+            | (np.int64(color[loc - w + 1]) << 4) | (np.int64(color[loc - 1]) << 6)
+            | (np.int64(color[loc + 1]) << 8) | (np.int64(color[loc + w - 1]) << 10)
+            | (np.int64(color[loc + w]) << 12) | (np.int64(color[loc + w + 1]) << 14))
+
+
+@njit(cache=True, nogil=True)
+def liberties_after_capped(color, links, w, loc, c):
+    """min(2, liberties of c's chain after c plays empty ``loc``), with an adjacent enemy
+    chain in atari counted as captured (its touching stone's point becomes a liberty).
+    Needs no scratch: it stops at the second distinct liberty."""
+    opp = 3 - c
+    first = -1
+    for nb in (loc - 1, loc + 1, loc - w, loc + w):
+        col = color[nb]
+        if col == bk.EMPTY or (col == opp and links[bk.LIBS, links[bk.HEAD, nb]] == 1):
+            if first < 0:
+                first = nb
+            elif nb != first:
+                return 2
+    for nb in (loc - 1, loc + 1, loc - w, loc + w):
+        if color[nb] == c:
+            hd = links[bk.HEAD, nb]
+            if links[bk.LIBS, hd] >= 3:
+                return 2  # it loses at most loc
+            s = hd
+            while True:
+                for e in (s - 1, s + 1, s - w, s + w):
+                    if color[e] == bk.EMPTY and e != loc:
+                        if first < 0:
+                            first = e
+                        elif e != first:
+                            return 2
+                s = links[bk.NEXT, s]
+                if s == hd:
+                    break
+    return 0 if first < 0 else 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def chain_liberty(color, links, w, hd):
+    """One liberty of the chain headed by hd (its only one when it is in atari)."""
+    s = hd
+    while True:
+        for e in (s - 1, s + 1, s - w, s + w):
+            if color[e] == bk.EMPTY:
+                return e
+        s = links[bk.NEXT, s]
+        if s == hd:
+            return bk.NO_LOC
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _pick(color, links, w, state, c, ko, cand, k):
+    """A uniformly drawn playable candidate of cand[0:k] (dropping the unplayable), or NO_LOC."""
+    while k > 0:
+        i = rand_below(state, k)
+        loc = cand[i]
+        if loc != ko and color[loc] == bk.EMPTY and playable(color, links, w, loc, c):
+            return loc
+        k -= 1
+        cand[i] = cand[k]
+    return bk.NO_LOC
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _atari_candidates(color, links, w, last, c, cand):
+    """Rule 1 around the previous move ``last`` (an enemy stone): moves that save an own
+    chain now in atari, and the capture of last's chain if it is in atari."""
+    opp = 3 - c
+    k = 0
+    hd_last = links[bk.HEAD, last]
+    if links[bk.LIBS, hd_last] == 1:
+        cand[k] = chain_liberty(color, links, w, hd_last)
+        k += 1
+    for nb in (last - 1, last + 1, last - w, last + w):
+        if color[nb] != c:
+            continue
+        hd = links[bk.HEAD, nb]
+        if links[bk.LIBS, hd] != 1:
+            continue
+        s = hd  # capture an enemy chain in atari that touches the chain
+        while True:
+            for e in (s - 1, s + 1, s - w, s + w):
+                if color[e] == opp and k < MAX_CANDIDATES - 1:
+                    ehd = links[bk.HEAD, e]
+                    if links[bk.LIBS, ehd] == 1:
+                        cand[k] = chain_liberty(color, links, w, ehd)
+                        k += 1
+            s = links[bk.NEXT, s]
+            if s == hd:
+                break
+        lib = chain_liberty(color, links, w, hd)  # or extend, if that gets out of atari
+        if lib != bk.NO_LOC and k < MAX_CANDIDATES and liberties_after_capped(color, links, w, lib, c) >= 2:
+            cand[k] = lib
+            k += 1
+    return k
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _pattern_candidates(color, links, w, last, c, cand):
+    """Rule 2: empty 8-neighbours of ``last`` matching a 3x3 pattern, not self-ataris."""
+    k = 0
+    for loc in (last - w - 1, last - w, last - w + 1, last - 1, last + 1,
+                last + w - 1, last + w, last + w + 1):
+        if (color[loc] == bk.EMPTY and PATTERN_TABLE[pattern_key(color, w, loc)]
+                and liberties_after_capped(color, links, w, loc, c) >= 2):
+            cand[k] = loc
+            k += 1
+    return k
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _capture_candidates(color, links, info, w, c, cand):
+    """Rule 3: empty points that capture an enemy chain anywhere on the board."""
+    opp = 3 - c
+    k = 0
+    shift = bk.NBR_BITS * opp
+    for i in range(info[bk.I_NEMPTY]):
+        loc = links[bk.ELIST, i]
+        if (links[bk.NBR, loc] >> shift) & bk.NBR_MASK:
+            for nb in (loc - 1, loc + 1, loc - w, loc + w):
+                if color[nb] == opp and links[bk.LIBS, links[bk.HEAD, nb]] == 1:
+                    if k < MAX_CANDIDATES:
+                        cand[k] = loc
+                        k += 1
+                    break
+    return k
+
+
+@njit(cache=True, nogil=True, inline="always")
+def heuristic_move(color, links, info, state, c, cand):
+    """The move c plays in a heuristic playout (rules of the module docstring), or PASS_LOC."""
+    w = info[bk.I_N] + 2
+    ko = info[bk.I_KO] if info[bk.I_KO_COLOR] == c else bk.NO_LOC
+    last = info[bk.I_LAST]
+    if last > 0 and color[last] == 3 - c:
+        k = _atari_candidates(color, links, w, last, c, cand)
+        if k > 0:
+            loc = _pick(color, links, w, state, c, ko, cand, k)
+            if loc != bk.NO_LOC:
+                return loc
+        k = _pattern_candidates(color, links, w, last, c, cand)
+        if k > 0:
+            loc = _pick(color, links, w, state, c, ko, cand, k)
+            if loc != bk.NO_LOC:
+                return loc
+    k = _capture_candidates(color, links, info, w, c, cand)
+    if k > 0:
+        loc = _pick(color, links, w, state, c, ko, cand, k)
+        if loc != bk.NO_LOC:
+            return loc
+    loc = bk.PASS_LOC
+    for _ in range(SELF_ATARI_TRIES):
+        loc = pick_random_move(color, links, info, state, c)
+        if loc == bk.PASS_LOC or liberties_after_capped(color, links, w, loc, c) >= 2:
+            return loc
+        lone = ((links[bk.NBR, loc] >> (bk.NBR_BITS * c)) & bk.NBR_MASK) == 0
+        if lone and rand_below(state, 1 << 20) < LONE_SELF_ATARI_KEEP * (1 << 20):
+            return loc
+    return loc
+
+
+@njit(cache=True, nogil=True)
+def heuristic_playout(color, links, info, zob, state, max_moves, record, first_ply, ply0):
+    """Play heuristic moves to the end in place; return the number of moves played. With
+    ``record``, first_ply[loc] (if still -1) gets the ply from the search root (the playout
+    starts at ply0) of the first move on loc, for RAVE."""
+    color = bk.borrow(color)
+    links = bk.borrow(links)
+    info = bk.borrow(info)
+    zob = bk.borrow(zob)
+    state = bk.borrow(state)
+    first_ply = bk.borrow(first_ply)
+    cand = np.empty(MAX_CANDIDATES, np.int64)
+    c = info[bk.I_TO_PLAY]
+    h = np.uint64(0)
+    moves = 0
+    while moves < max_moves and info[bk.I_PASSES] < 2:
+        loc = heuristic_move(color, links, info, state, c, cand)
+        if loc == bk.PASS_LOC:
+            bk.play_pass(info, c)
+        else:
+            h = bk.place_stone_inline(color, links, info, zob, h, loc, c)
+            if record and first_ply[loc] < 0:
+                first_ply[loc] = ply0 + moves
+        c = 3 - c
+        moves += 1
+    return moves
+
+
+@njit(cache=True, nogil=True)
+def heuristic_playout_batch(color, links, info, zob, seed, count, max_moves, komi):
+    """Run ``count`` heuristic playouts from one position; return (black wins, total moves).
+    For the benchmark and tests."""
+    state = np.empty(1, dtype=np.uint64)
+    state[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
+    wcolor = np.empty_like(color)
+    wlinks = np.empty_like(links)
+    winfo = np.empty_like(info)
+    first_ply = np.empty(0, np.int32)
+    n = info[bk.I_N]
+    wins = 0
+    total = 0
+    for _ in range(count):
+        wcolor[:] = color
+        wlinks[:, :] = links
+        winfo[:] = info
+        total += heuristic_playout(wcolor, wlinks, winfo, zob, state, max_moves, False, first_ply, 0)
+        b, w = bk.area_counts(wcolor, n)
+        if b - w - komi > 0:
+            wins += 1
+    return wins, total

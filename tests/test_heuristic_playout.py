@@ -1,0 +1,165 @@
+"""Heuristic (MoGo-style) playouts: the 3x3 shape table, the capped liberty count against the
+full one, each rule on an ASCII fixture, sound boards after playouts, and the search with them."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from go_engine import board_kernels as bk
+from go_engine import heuristic_playout as hp
+from go_engine.coords import point_to_vertex, vertex_to_point
+from go_engine.evaluators import RolloutConfig
+from go_engine.playout import playout_batch
+from go_engine.position import BLACK, WHITE, ZOBRIST, Position
+from go_engine.priors import liberties_after
+from go_engine.search import MCTS, SearchConfig
+from tests.test_search import SAVE_IN_ATARI, SEMEAI, assert_visits_add_up, game_from_ascii
+
+
+def key_at(pos: Position, vertex: str) -> int:
+    return int(hp.pattern_key(pos.color, pos.n + 2, int(pos.p2l[vertex_to_point(vertex, pos.n)])))
+
+
+def first_move(pos: Position, seed: int = 1) -> str:
+    """The move the heuristic playout plays first from ``pos`` (for the side to move)."""
+    color, links, info = pos.color.copy(), pos.links.copy(), pos.info.copy()
+    state = np.array([seed * 0x9E3779B97F4A7C15 % 2**64 or 1], np.uint64)
+    cand = np.empty(hp.MAX_CANDIDATES, np.int64)
+    loc = int(hp.heuristic_move(color, links, info, state, int(info[bk.I_TO_PLAY]), cand))
+    return "pass" if loc == bk.PASS_LOC else point_to_vertex(int(pos.l2p[loc]), pos.n)
+
+
+def test_pattern_table_knows_hane_and_cut_shapes_in_every_orientation():
+    assert hp.PATTERN_TABLE.shape == (4 ** 8,) and 0 < hp.PATTERN_TABLE.sum() < 4 ** 8 // 4
+    assert hp.PATTERN_TABLE[0] == 0  # an empty neighbourhood is no shape
+    hane = Position.from_ascii("""
+        . . . . .
+        . . . . .
+        . X O X .
+        . . . . .
+        . . . . .
+    """)
+    assert hp.PATTERN_TABLE[key_at(hane, "C4")] == 1      # enclosing hane above O
+    assert hp.PATTERN_TABLE[key_at(hane, "C2")] == 1      # and below it (a reflection)
+    swapped = Position.from_ascii("""
+        . . . . .
+        . O . . .
+        . X . . .
+        . O . . .
+        . . . . .
+    """)
+    assert hp.PATTERN_TABLE[key_at(swapped, "A3")] == 1   # rotated, colours swapped
+    cut = Position.from_ascii("""
+        . . . . .
+        . X O . .
+        . O . . .
+        . . . . .
+        . . . . .
+    """)
+    assert hp.PATTERN_TABLE[key_at(cut, "C3")] == 1       # cutting point of a diagonal
+    assert hp.PATTERN_TABLE[key_at(cut, "E1")] == 0       # far from everything
+
+
+def test_a_pattern_needs_an_empty_centre():
+    with pytest.raises(ValueError):
+        hp.build_pattern_table((("...", ".X.", "..."),))
+
+
+def _random_position(n: int, moves: int, seed: int) -> Position:
+    pos = Position(n)
+    rng = np.random.default_rng(seed)
+    c = BLACK
+    for _ in range(moves):
+        legal = [p for p in range(n * n) if pos.is_legal(p, c)]
+        if not legal:
+            break
+        pos.play(int(rng.choice(legal)), c, superko=False)
+        c = 3 - c
+    return pos
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.sampled_from([5, 7, 9]), moves=st.integers(0, 60), seed=st.integers(0, 10 ** 6))
+def test_capped_liberties_equal_the_full_count_capped(n, moves, seed):
+    pos = _random_position(n, moves, seed)
+    w = n + 2
+    marks = np.zeros(pos.color.shape[0], np.int8)
+    for c in (BLACK, WHITE):
+        for p in range(n * n):
+            loc = int(pos.p2l[p])
+            if pos.color[loc] != bk.EMPTY:
+                continue
+            full = liberties_after(pos.color, pos.links, w, loc, c, marks)
+            assert hp.liberties_after_capped(pos.color, pos.links, w, loc, c) == min(2, full)
+            assert not marks.any()
+
+
+def test_a_chain_put_in_atari_escapes():
+    pos = Position.from_ascii("""
+        . . . . . .
+        . . . . . .
+        . . O . . .
+        . O X . . .
+        . . . . . .
+        . . . . . .
+    """, to_play=WHITE)
+    pos.play(vertex_to_point("C2", 6), WHITE)  # X at C3 is left with D3 only
+    assert pos.links[bk.LIBS, pos.links[bk.HEAD, pos.p2l[vertex_to_point("C3", 6)]]] == 1
+    assert {first_move(pos, s) for s in range(8)} == {"D3"}  # extending gets three liberties
+
+
+def test_a_self_atari_of_the_last_move_is_captured():
+    pos = Position.from_ascii("""
+        . . . . .
+        . X . . .
+        X . X . .
+        . . . . .
+        . . . . .
+    """, to_play=WHITE)
+    pos.play(vertex_to_point("B3", 5), WHITE)  # one liberty left, at B2
+    assert {first_move(pos, s) for s in range(8)} == {"B2"}
+
+
+def test_a_capture_anywhere_is_taken():
+    pos = Position.from_ascii("""
+        . . X . . . .
+        . X O . . . .
+        . . X . . . .
+        . . . . . . .
+        . . . . . . .
+        . . . . . . .
+        . . . . . . .
+    """, to_play=WHITE)
+    pos.play(vertex_to_point("G2", 7), WHITE)  # far from the O stone in atari at C6
+    assert {first_move(pos, s) for s in range(8)} == {"D6"}
+
+
+@pytest.mark.parametrize("n", [9, 19])
+def test_playouts_leave_sound_boards_and_finish(n):
+    pos = _random_position(n, 10, seed=n)
+    color, links, info = pos.color.copy(), pos.links.copy(), pos.info.copy()
+    state = np.array([12345], np.uint64)
+    first_ply = np.full(color.shape[0], -1, np.int32)
+    for _ in range(20):
+        color[:], links[:, :], info[:] = pos.color, pos.links, pos.info
+        moves = hp.heuristic_playout(color, links, info, ZOBRIST, state, 3 * n * n + 20, True, first_ply, 0)
+        assert moves < 3 * n * n + 20 and info[bk.I_PASSES] >= 2
+        assert bk.check_links(color, links, info) == 0
+    assert (first_ply >= 0).sum() > 0
+
+
+@pytest.mark.parametrize("parallel", ["batch", "lanes"])
+@pytest.mark.parametrize("text,komi,answer", [
+    (SAVE_IN_ATARI, 0.0, "F4"),
+    (SEMEAI, -8.0, "A5"),
+], ids=["save-group-in-atari", "capture-to-win-semeai"])
+def test_search_with_heuristic_playouts_finds_the_obvious_move(text, komi, answer, parallel):
+    game = game_from_ascii(text, BLACK, komi)
+    mcts = MCTS(SearchConfig(threads=2, max_tree_mb=64, seed=1, parallel=parallel),
+                rollout=RolloutConfig(kind="heuristic"))
+    result = mcts.search(game, simulations=3000, stop_early=False)
+    assert point_to_vertex(result.move, game.n) == answer, [(point_to_vertex(c.point, game.n), c.visits)
+                                                             for c in result.children[:5]]
+    assert_visits_add_up(mcts)
