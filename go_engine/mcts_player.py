@@ -187,13 +187,13 @@ def player_from_options(seed: int | None = None, seconds: float | None = None, p
     evaluator, random with one; ``prior=pattern`` for pattern priors);
     an unknown key or a bad value raises ValueError naming it. ``evaluator`` (e.g. the
     networks) replaces the native priors."""
-    if evaluator is None:  # rollout search: the MoGo-style playouts (11-0 against GNU Go 10 where
-        rollout_kw["kind"] = DEFAULT_ROLLOUT_PLAYOUT  # uniform ones scored 11-9; see the README)
     search_fields = {f.name: f.type for f in fields(SearchConfig)}
     player_fields = {f.name: f.type for f in fields(PlayerConfig)}
     search_kw: dict = {}
     player_kw: dict = {}
     rollout_kw: dict = {}
+    if evaluator is None:  # rollout search: the MoGo-style playouts (see the README's ladder)
+        rollout_kw["kind"] = DEFAULT_ROLLOUT_PLAYOUT
     for key, text in (extra or {}).items():
         if key in ("weights",):
             continue  # a network option, meaningless to this player

@@ -163,3 +163,9 @@ def test_search_with_heuristic_playouts_finds_the_obvious_move(text, komi, answe
     assert point_to_vertex(result.move, game.n) == answer, [(point_to_vertex(c.point, game.n), c.visits)
                                                              for c in result.children[:5]]
     assert_visits_add_up(mcts)
+
+
+def test_rollout_search_player_uses_heuristic_playouts_by_default():
+    from go_engine.mcts_player import player_from_options
+    assert player_from_options().mcts.rollout.kind == "heuristic"
+    assert player_from_options(extra={"playout": "random"}).mcts.rollout.kind == "random"
