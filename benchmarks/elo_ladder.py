@@ -6,7 +6,7 @@ Elo 0), with fixed settings, then writes ``ladder.md`` (a table: games, score, E
 interval) and ``ladder.png`` (Elo with error bars) into ``--out``. The rungs mirror Silver et
 al. 2016, Figure 4b:
 
-- ``rollouts``: rollout-only MCTS (``--player mcts``: heuristic priors, random playouts, RAVE);
+- ``rollouts``: rollout-only MCTS (``--player mcts``: heuristic priors, heuristic playouts, RAVE);
 - ``network``: the SL policy network alone, greedy (``--player policy``);
 - ``net-search-value``: networks inside the search, leaf value = value net only (lambda 0);
 - ``net-search-rollouts``: networks inside the search, leaf value = rollouts only (lambda 1);
