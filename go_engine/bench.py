@@ -11,25 +11,27 @@ from __future__ import annotations
 
 import time
 
-from .heuristic_playout import heuristic_playout_batch
-from .playout import default_max_moves, playout_batch
+from .playout import default_max_moves
 from .position import ZOBRIST, Position
+from .priors import no_policy
+from .rollouts import PLAYOUT_HEURISTIC, PLAYOUT_PATTERN, PLAYOUT_RANDOM, pattern_policy_arrays, playout_batch
 
 
 def bench_board(sizes: tuple[int, ...] = (9, 19), seconds: float = 3.0, komi: float = 7.0) -> dict:
     """Playouts/s and moves/s per board size and playout kind (uniform random, then
     heuristic), measured for about ``seconds`` each."""
     results: dict[str, float] = {}
+    pol = no_policy()
     for n in sizes:
         pos = Position(n)
         max_moves = default_max_moves(n)
-        for prefix, kernel in (("", playout_batch), ("heuristic_", heuristic_playout_batch)):
-            kernel(pos.color, pos.links, pos.info, ZOBRIST, 1, 50, max_moves, komi)  # warm-up
+        for prefix, kind in (("", PLAYOUT_RANDOM), ("heuristic_", PLAYOUT_HEURISTIC)):
+            playout_batch(kind, pos.color, pos.links, pos.info, ZOBRIST, pol, 1, 50, max_moves, komi)  # warm-up
             count, moves, elapsed, cpu, seed = 0, 0, 0.0, 0.0, 2
             chunk = (2000 if n <= 9 else 500) // (4 if prefix else 1)
             while elapsed < seconds:
                 t0, c0 = time.perf_counter(), time.process_time()
-                _, m = kernel(pos.color, pos.links, pos.info, ZOBRIST, seed, chunk, max_moves, komi)
+                _, m = playout_batch(kind, pos.color, pos.links, pos.info, ZOBRIST, pol, seed, chunk, max_moves, komi)
                 elapsed += time.perf_counter() - t0
                 cpu += time.process_time() - c0
                 count += chunk
@@ -103,17 +105,16 @@ def bench_search(sizes: tuple[int, ...] = (9, 19), threads: tuple[int, ...] = (1
 def bench_rollout(n: int = 19, seconds: float = 3.0, komi: float = 7.5, weights: str | None = None) -> dict:
     """Rollout-policy playouts from the empty board, one thread: rollouts/s and moves/s by
     wall clock and by process CPU time (the fair figure on a shared, loaded machine)."""
-    from .rollout_policy import load_rollout_weights, policy_playout_batch
-    rw = load_rollout_weights(weights, n=n)
+    pol = pattern_policy_arrays(n, weights)
     pos = Position(n)
     max_moves = default_max_moves(n)
-    policy_playout_batch(pos.color, pos.links, pos.info, ZOBRIST, rw.ew, 1, 5, max_moves, komi)
+    playout_batch(PLAYOUT_PATTERN, pos.color, pos.links, pos.info, ZOBRIST, pol, 1, 5, max_moves, komi)
     count, moves, wall, cpu, seed, wins = 0, 0, 0.0, 0.0, 2, 0
     chunk = 100 if n > 9 else 500
     while wall < seconds:
         t0, c0 = time.perf_counter(), time.process_time()
-        b, m = policy_playout_batch(pos.color, pos.links, pos.info, ZOBRIST, rw.ew, seed, chunk,
-                                    max_moves, komi)
+        b, m = playout_batch(PLAYOUT_PATTERN, pos.color, pos.links, pos.info, ZOBRIST, pol, seed, chunk,
+                             max_moves, komi)
         wall += time.perf_counter() - t0
         cpu += time.process_time() - c0
         count += chunk

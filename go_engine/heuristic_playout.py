@@ -215,26 +215,84 @@ def _pattern_candidates(color, links, w, last, c, cand):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _capture_candidates(color, links, info, w, c, cand):
-    """Rule 3: empty points that capture an enemy chain anywhere on the board."""
+def _note_ataris(color, links, w, loc, alist):
+    """After a stone on loc: note loc and its stone neighbours whose chains are in atari.
+
+    A chain's liberties only fall when a stone lands on one of them, so a chain in atari
+    always touches (or contains) a move noted here; ``_capture_candidates`` drops the notes
+    that have gone stale. alist[0] is the count, entries follow."""
+    for s in (loc, loc - 1, loc + 1, loc - w, loc + w):
+        col = color[s]
+        if (col == bk.BLACK or col == bk.WHITE) and links[bk.LIBS, links[bk.HEAD, s]] == 1:
+            na = alist[0]
+            if na + 1 >= alist.shape[0]:
+                na = _compact_ataris(color, links, alist)
+            if na + 1 < alist.shape[0]:
+                alist[na + 1] = s
+                alist[0] = na + 1
+
+
+@njit(cache=True, nogil=True)
+def _compact_ataris(color, links, alist):
+    """Keep one note per chain still in atari; return the new count."""
+    kept = 0
+    for i in range(1, alist[0] + 1):
+        s = alist[i]
+        col = color[s]
+        if col != bk.BLACK and col != bk.WHITE:
+            continue
+        hd = links[bk.HEAD, s]
+        if links[bk.LIBS, hd] != 1:
+            continue
+        dup = False
+        for j in range(1, kept + 1):
+            if links[bk.HEAD, alist[j]] == hd:
+                dup = True
+                break
+        if not dup:
+            kept += 1
+            alist[kept] = s
+    alist[0] = kept
+    return kept
+
+
+@njit(cache=True, nogil=True)
+def init_ataris(color, links, alist):
+    """Note every chain in atari on the board (once per playout; moves keep it current)."""
+    alist[0] = 0
+    for loc in range(color.shape[0]):
+        col = color[loc]
+        if ((col == bk.BLACK or col == bk.WHITE) and links[bk.HEAD, loc] == loc
+                and links[bk.LIBS, loc] == 1 and alist[0] + 1 < alist.shape[0]):
+            alist[0] += 1
+            alist[alist[0]] = loc
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _capture_candidates(color, links, w, c, alist, cand):
+    """Rule 3: the last liberties of enemy chains in atari anywhere on the board, each once.
+    Reads the notes of ``_note_ataris`` (compacting them), not the whole board."""
     opp = 3 - c
     k = 0
-    shift = bk.NBR_BITS * opp
-    for i in range(info[bk.I_NEMPTY]):
-        loc = links[bk.ELIST, i]
-        if (links[bk.NBR, loc] >> shift) & bk.NBR_MASK:
-            for nb in (loc - 1, loc + 1, loc - w, loc + w):
-                if color[nb] == opp and links[bk.LIBS, links[bk.HEAD, nb]] == 1:
-                    if k < MAX_CANDIDATES:
-                        cand[k] = loc
-                        k += 1
+    for i in range(1, _compact_ataris(color, links, alist) + 1):
+        s = alist[i]
+        if color[s] == opp and k < MAX_CANDIDATES:
+            lib = chain_liberty(color, links, w, links[bk.HEAD, s])
+            dup = False
+            for j in range(k):
+                if cand[j] == lib:
+                    dup = True
                     break
+            if not dup:
+                cand[k] = lib
+                k += 1
     return k
 
 
 @njit(cache=True, nogil=True, inline="always")
-def heuristic_move(color, links, info, state, c, cand):
-    """The move c plays in a heuristic playout (rules of the module docstring), or PASS_LOC."""
+def heuristic_move(color, links, info, state, c, cand, alist):
+    """The move c plays in a heuristic playout (rules of the module docstring), or PASS_LOC.
+    ``alist``: the chains in atari, from ``init_ataris`` kept by ``_note_ataris``."""
     w = info[bk.I_N] + 2
     ko = info[bk.I_KO] if info[bk.I_KO_COLOR] == c else bk.NO_LOC
     last = info[bk.I_LAST]
@@ -249,7 +307,7 @@ def heuristic_move(color, links, info, state, c, cand):
             loc = _pick(color, links, w, state, c, ko, cand, k)
             if loc != bk.NO_LOC:
                 return loc
-    k = _capture_candidates(color, links, info, w, c, cand)
+    k = _capture_candidates(color, links, w, c, alist, cand)
     if k > 0:
         loc = _pick(color, links, w, state, c, ko, cand, k)
         if loc != bk.NO_LOC:
@@ -270,48 +328,36 @@ def heuristic_playout(color, links, info, zob, state, max_moves, record, first_p
     """Play heuristic moves to the end in place; return the number of moves played. With
     ``record``, first_ply[loc] (if still -1) gets the ply from the search root (the playout
     starts at ply0) of the first move on loc, for RAVE."""
+    cand = np.empty(MAX_CANDIDATES, np.int64)
+    alist = np.empty(color.shape[0] + 1, np.int64)
+    return _heuristic_moves(color, links, info, zob, state, max_moves, record, first_ply, ply0, cand, alist)
+
+
+@njit(cache=True, nogil=True)
+def _heuristic_moves(color, links, info, zob, state, max_moves, record, first_ply, ply0, cand, alist):
+    """The move loop of ``heuristic_playout``, on scratch arrays the caller keeps alive."""
     color = bk.borrow(color)
     links = bk.borrow(links)
     info = bk.borrow(info)
     zob = bk.borrow(zob)
     state = bk.borrow(state)
     first_ply = bk.borrow(first_ply)
-    cand = np.empty(MAX_CANDIDATES, np.int64)
+    cand = bk.borrow(cand)
+    alist = bk.borrow(alist)
+    w = info[bk.I_N] + 2
+    init_ataris(color, links, alist)
     c = info[bk.I_TO_PLAY]
     h = np.uint64(0)
     moves = 0
     while moves < max_moves and info[bk.I_PASSES] < 2:
-        loc = heuristic_move(color, links, info, state, c, cand)
+        loc = heuristic_move(color, links, info, state, c, cand, alist)
         if loc == bk.PASS_LOC:
             bk.play_pass(info, c)
         else:
             h = bk.place_stone_inline(color, links, info, zob, h, loc, c)
+            _note_ataris(color, links, w, loc, alist)
             if record and first_ply[loc] < 0:
                 first_ply[loc] = ply0 + moves
         c = 3 - c
         moves += 1
     return moves
-
-
-@njit(cache=True, nogil=True)
-def heuristic_playout_batch(color, links, info, zob, seed, count, max_moves, komi):
-    """Run ``count`` heuristic playouts from one position; return (black wins, total moves).
-    For the benchmark and tests."""
-    state = np.empty(1, dtype=np.uint64)
-    state[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
-    wcolor = np.empty_like(color)
-    wlinks = np.empty_like(links)
-    winfo = np.empty_like(info)
-    first_ply = np.empty(0, np.int32)
-    n = info[bk.I_N]
-    wins = 0
-    total = 0
-    for _ in range(count):
-        wcolor[:] = color
-        wlinks[:, :] = links
-        winfo[:] = info
-        total += heuristic_playout(wcolor, wlinks, winfo, zob, state, max_moves, False, first_ply, 0)
-        b, w = bk.area_counts(wcolor, n)
-        if b - w - komi > 0:
-            wins += 1
-    return wins, total

@@ -44,13 +44,14 @@ def ownership_counts(color, links, info, zob, seed, count, max_moves, black_owne
     wlinks = np.empty_like(links)
     winfo = np.empty_like(info)
     owner = np.empty_like(color)
+    no_record = np.empty(0, np.int32)
     n = info[bk.I_N]
     for _ in range(count):
         wcolor[:] = color
         wlinks[:, :] = links
         winfo[:] = info
         winfo[bk.I_PASSES] = 0  # a finished game (two passes) is played on to settle it
-        random_playout(wcolor, wlinks, winfo, zob, state, max_moves)
+        random_playout(wcolor, wlinks, winfo, zob, state, max_moves, False, no_record, 0)
         bk.area_owner(wcolor, n, owner)
         for loc in range(owner.shape[0]):
             if owner[loc] == bk.BLACK:

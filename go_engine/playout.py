@@ -1,9 +1,10 @@
-"""Uniform random playouts in Numba: the baseline Monte Carlo evaluator and the board benchmark.
+"""Uniform random playouts in Numba: the baseline Monte Carlo evaluator.
 
 A playout plays uniformly random legal moves that do not fill the mover's own eye
 (``board_kernels.is_eye``), with simple ko only (positional superko is checked in the tree,
 not in playouts, as every MCTS engine does), until two passes or a move limit, then counts
-the board by Tromp-Taylor. The kernels work in place on the arrays they are given: copy first.
+the board by Tromp-Taylor. The kernels work in place on the arrays they are given: copy first
+(``rollouts.playout_batch`` runs many playouts of any kind from one position, for the benchmarks).
 
 Speed: the move loop is one machine-code function. The helpers here are inlined
 (``inline="always"``) together with ``board_kernels.place_stone_inline``, and the loop works
@@ -73,15 +74,18 @@ def pick_random_move(color, links, info, state, c):
 
 
 @njit(cache=True, nogil=True)
-def random_playout(color, links, info, zob, state, max_moves):
+def random_playout(color, links, info, zob, state, max_moves, record, first_ply, ply0):
     """Play random moves to the end in place; return the number of moves played.
-    The side to move and consecutive passes are read from ``info``. The caller's
-    arguments keep the arrays alive while the borrowed views below are in use."""
+    The side to move and consecutive passes are read from ``info``. With ``record``,
+    first_ply[loc] (if still -1) gets the ply from the search root (the playout starts at
+    ply0) of the first move on loc, for RAVE. The caller's arguments keep the arrays alive
+    while the borrowed views below are in use."""
     color = bk.borrow(color)
     links = bk.borrow(links)
     info = bk.borrow(info)
     zob = bk.borrow(zob)
     state = bk.borrow(state)
+    first_ply = bk.borrow(first_ply)
     c = info[bk.I_TO_PLAY]
     h = np.uint64(0)  # hashes are not needed inside a playout
     moves = 0
@@ -91,32 +95,11 @@ def random_playout(color, links, info, zob, state, max_moves):
             bk.play_pass(info, c)
         else:
             h = bk.place_stone_inline(color, links, info, zob, h, loc, c)
+            if record and first_ply[loc] < 0:
+                first_ply[loc] = ply0 + moves
         c = 3 - c
         moves += 1
     return moves
-
-
-@njit(cache=True, nogil=True)
-def playout_batch(color, links, info, zob, seed, count, max_moves, komi):
-    """Run ``count`` playouts from one position; return (black wins, total moves).
-    Used by the benchmark and as the simplest Monte Carlo evaluation."""
-    state = np.empty(1, dtype=np.uint64)
-    state[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
-    wcolor = np.empty_like(color)
-    wlinks = np.empty_like(links)
-    winfo = np.empty_like(info)
-    n = info[bk.I_N]
-    wins = 0
-    total = 0
-    for _ in range(count):
-        wcolor[:] = color
-        wlinks[:, :] = links
-        winfo[:] = info
-        total += random_playout(wcolor, wlinks, winfo, zob, state, max_moves)
-        b, w = bk.area_counts(wcolor, n)
-        if b - w - komi > 0:
-            wins += 1
-    return wins, total
 
 
 def default_max_moves(n: int) -> int:

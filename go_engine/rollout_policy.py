@@ -655,27 +655,6 @@ def policy_playout_repeat(color, links, info, zob, ew, state, max_moves, ecache0
 
 
 @njit(cache=True, nogil=True)
-def policy_playout_batch(color, links, info, zob, ew, seed, count, max_moves, komi):
-    """``count`` policy rollouts from one position; returns (black wins, total moves)."""
-    state = np.empty(1, dtype=np.uint64)
-    state[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
-    wcolor = np.empty_like(color)
-    wlinks = np.empty_like(links)
-    winfo = np.empty_like(info)
-    n = info[bk.I_N]
-    scratch, ecache0, rows0 = prepared_start(color, links, info, ew)
-    wins = 0
-    total = 0
-    for _ in range(count):
-        total += policy_playout_repeat(color, links, info, zob, ew, state, max_moves, ecache0, rows0,
-                                       wcolor, wlinks, winfo, scratch)
-        b, wh = bk.area_counts(wcolor, n)
-        if b - wh - komi > 0:
-            wins += 1
-    return wins, total
-
-
-@njit(cache=True, nogil=True)
 def cached_scores(color, links, info, ew, ecache):
     """Fill ecache (float64[2, A]) from scratch, as ``policy_playout`` starts (tests compare
     it with the incrementally maintained cache)."""

@@ -27,7 +27,8 @@ from numba import njit, prange  # noqa: E402
 from . import board_kernels as bk  # noqa: E402
 from .atomics import spin_lock, spin_unlock  # noqa: E402
 from .heuristic_playout import heuristic_playout  # noqa: E402
-from .playout import pick_random_move, random_playout  # noqa: E402
+from .playout import random_playout  # noqa: E402
+from .priors import PolicyArrays, no_policy  # noqa: E402
 from .rollout_policy import policy_playout, policy_playout_repeat, prepared_start  # noqa: E402
 from .tree import (F_RAVE_EQUIV, I_PRIOR_KIND, LEAF_COLLISION, LEAF_PENDING,  # noqa: E402
                    LEAF_TERMINAL, backup, expand_node, select_leaves)
@@ -36,33 +37,6 @@ PLAYOUT_RANDOM = 0
 PLAYOUT_PATTERN = 1   # AlphaGo's fast rollout policy (``rollout_policy.policy_playout``)
 PLAYOUT_HEURISTIC = 2  # atari, 3x3 shape and capture rules, then random (``heuristic_playout``)
 PLAYOUT_NAMES = {"random": PLAYOUT_RANDOM, "pattern": PLAYOUT_PATTERN, "heuristic": PLAYOUT_HEURISTIC}
-
-
-@njit(cache=True, nogil=True)
-def random_playout_recorded(color, links, info, zob, state, max_moves, first_ply, ply0):
-    """``playout.random_playout`` that also notes in first_ply[loc] (if still -1) the ply,
-    counted from the search root (the playout starts at ply0), of the first move on each
-    point, for RAVE."""
-    color = bk.borrow(color)  # no reference counting in the move loop (see playout)
-    links = bk.borrow(links)
-    info = bk.borrow(info)
-    zob = bk.borrow(zob)
-    state = bk.borrow(state)
-    first_ply = bk.borrow(first_ply)
-    c = info[bk.I_TO_PLAY]
-    h = np.uint64(0)
-    moves = 0
-    while moves < max_moves and info[bk.I_PASSES] < 2:
-        loc = pick_random_move(color, links, info, state, c)
-        if loc == bk.PASS_LOC:
-            bk.play_pass(info, c)
-        else:
-            h = bk.place_stone_inline(color, links, info, zob, h, loc, c)
-            if first_ply[loc] < 0:
-                first_ply[loc] = ply0 + moves
-        c = 3 - c
-        moves += 1
-    return moves
 
 
 @njit(cache=True, nogil=True)
@@ -93,9 +67,56 @@ def run_playout(kind, color, links, info, zob, state, max_moves, pol, record, fi
         return moves
     if kind == PLAYOUT_HEURISTIC:
         return heuristic_playout(color, links, info, zob, state, max_moves, record, first_ply, ply0)
-    if record:
-        return random_playout_recorded(color, links, info, zob, state, max_moves, first_ply, ply0)
-    return random_playout(color, links, info, zob, state, max_moves)
+    return random_playout(color, links, info, zob, state, max_moves, record, first_ply, ply0)
+
+
+@njit(cache=True, nogil=True)
+def playout_batch(kind, color, links, info, zob, pol, seed, count, max_moves, komi):
+    """``count`` playouts of one kind (a ``PLAYOUT_*`` code; ``pol`` from ``playout_arrays``)
+    from one position, which is left as it was; returns (black wins, total moves played).
+    The benchmarks and the Monte Carlo value estimates use it."""
+    state = np.empty(1, dtype=np.uint64)
+    state[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
+    wcolor = np.empty_like(color)
+    wlinks = np.empty_like(links)
+    winfo = np.empty_like(info)
+    n = info[bk.I_N]
+    wins = 0
+    total = 0
+    if kind == PLAYOUT_PATTERN:  # the starting scores once for all the playouts
+        scratch, ecache0, rows0 = prepared_start(color, links, info, pol.ew)
+        for _ in range(count):
+            total += policy_playout_repeat(color, links, info, zob, pol.ew, state, max_moves, ecache0, rows0,
+                                           wcolor, wlinks, winfo, scratch)
+            b, w = bk.area_counts(wcolor, n)
+            if b - w - komi > 0:
+                wins += 1
+    else:
+        no_record = np.empty(0, np.int32)
+        for _ in range(count):
+            wcolor[:] = color
+            wlinks[:, :] = links
+            winfo[:] = info
+            total += run_playout(kind, wcolor, wlinks, winfo, zob, state, max_moves, pol, False, no_record, 0)
+            b, w = bk.area_counts(wcolor, n)
+            if b - w - komi > 0:
+                wins += 1
+    return wins, total
+
+
+def playout_arrays(kind: str, n: int, weights_path: str | None = None) -> PolicyArrays:
+    """The arrays a playout kind reads (``pol`` of the kernels): the rollout policy's weights
+    for size n (``data/rollout_<n>.npz`` or ``weights_path``) for "pattern", none otherwise."""
+    if PLAYOUT_NAMES[kind] != PLAYOUT_PATTERN:
+        return no_policy()
+    return pattern_policy_arrays(n, weights_path)
+
+
+def pattern_policy_arrays(n: int, weights_path: str | None = None) -> PolicyArrays:
+    """The rollout policy's weights for size n as the kernels read them (float32)."""
+    from .rollout_policy import load_rollout_weights
+    rw = load_rollout_weights(weights_path, n=n)
+    return PolicyArrays(rw.weights.astype(np.float32), rw.ew.astype(np.float32), np.zeros(0, np.int64))
 
 
 @njit(cache=True, nogil=True)

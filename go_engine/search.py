@@ -47,8 +47,8 @@ from .game import Game, Move
 from .playout import default_max_moves
 from .position import ZOBRIST, Position
 from .priors import PRIOR_PATTERN, PolicyArrays, no_policy
-from .rollouts import (LANE_CELLS, LANE_ROLLOUTS, PLAYOUT_NAMES, rollout_leaves, rollout_leaves_repeated,
-                       run_lanes, run_native)
+from .rollouts import (LANE_CELLS, LANE_ROLLOUTS, PLAYOUT_NAMES, pattern_policy_arrays, rollout_leaves,
+                       rollout_leaves_repeated, run_lanes, run_native)
 
 
 @dataclass(frozen=True)
@@ -210,9 +210,7 @@ def policy_arrays(rollout: RolloutConfig, evaluator: Evaluator, n: int) -> Polic
     policy's weights for size n (``data/rollout_<n>.npz`` or ``rollout.weights_path``)."""
     if rollout.kind != "pattern" and getattr(evaluator, "native_prior", None) != PRIOR_PATTERN:
         return no_policy()
-    from .rollout_policy import load_rollout_weights
-    rw = load_rollout_weights(rollout.weights_path, n=n)
-    return PolicyArrays(rw.weights.astype(np.float32), rw.ew.astype(np.float32), np.zeros(0, np.int64))
+    return pattern_policy_arrays(n, rollout.weights_path)
 
 
 class MCTS:

@@ -11,7 +11,6 @@ from go_engine import board_kernels as bk
 from go_engine import heuristic_playout as hp
 from go_engine.coords import point_to_vertex, vertex_to_point
 from go_engine.evaluators import RolloutConfig
-from go_engine.playout import playout_batch
 from go_engine.position import BLACK, WHITE, ZOBRIST, Position
 from go_engine.priors import liberties_after
 from go_engine.search import MCTS, SearchConfig
@@ -27,7 +26,9 @@ def first_move(pos: Position, seed: int = 1) -> str:
     color, links, info = pos.color.copy(), pos.links.copy(), pos.info.copy()
     state = np.array([seed * 0x9E3779B97F4A7C15 % 2**64 or 1], np.uint64)
     cand = np.empty(hp.MAX_CANDIDATES, np.int64)
-    loc = int(hp.heuristic_move(color, links, info, state, int(info[bk.I_TO_PLAY]), cand))
+    alist = np.empty(color.shape[0] + 1, np.int64)
+    hp.init_ataris(color, links, alist)
+    loc = int(hp.heuristic_move(color, links, info, state, int(info[bk.I_TO_PLAY]), cand, alist))
     return "pass" if loc == bk.PASS_LOC else point_to_vertex(int(pos.l2p[loc]), pos.n)
 
 
@@ -134,6 +135,46 @@ def test_a_capture_anywhere_is_taken():
     """, to_play=WHITE)
     pos.play(vertex_to_point("G2", 7), WHITE)  # far from the O stone in atari at C6
     assert {first_move(pos, s) for s in range(8)} == {"D6"}
+
+
+def _capture_points_by_scan(color, links, w, c) -> set[int]:
+    """The oracle for rule 3: every empty point next to an enemy chain in atari."""
+    opp = 3 - c
+    return {loc for loc in range(color.shape[0]) if color[loc] == bk.EMPTY
+            and any(color[nb] == opp and links[bk.LIBS, links[bk.HEAD, nb]] == 1
+                    for nb in (loc - 1, loc + 1, loc - w, loc + w))}
+
+
+@settings(max_examples=12, deadline=None)
+@given(n=st.sampled_from([5, 9, 13]), moves=st.integers(0, 40), seed=st.integers(0, 10 ** 6))
+def test_atari_notes_find_the_same_captures_as_a_board_scan(n, moves, seed):
+    """Rule 3 reads incremental notes of the chains in atari; at every move of a playout
+    they must give exactly the capturing points a scan of the whole board finds."""
+    pos = _random_position(n, moves, seed)
+    color, links, info = pos.color.copy(), pos.links.copy(), pos.info.copy()
+    w = n + 2
+    state = np.array([seed * 2 + 1], np.uint64)
+    cand = np.empty(hp.MAX_CANDIDATES, np.int64)
+    alist = np.empty(color.shape[0] + 1, np.int64)
+    hp.init_ataris(color, links, alist)
+    c = int(info[bk.I_TO_PLAY])
+    checked = 0
+    for _ in range(3 * n * n):
+        if info[bk.I_PASSES] >= 2:
+            break
+        for side in (c, 3 - c):
+            k = hp._capture_candidates(color, links, w, side, alist, cand)
+            assert set(cand[:k].tolist()) == _capture_points_by_scan(color, links, w, side)
+            assert k == len(set(cand[:k].tolist()))  # each point once
+            checked += k
+        loc = int(hp.heuristic_move(color, links, info, state, c, cand, alist))
+        if loc == bk.PASS_LOC:
+            bk.play_pass(info, c)
+        else:
+            bk.place_stone(color, links, info, ZOBRIST, np.uint64(0), loc, c)
+            hp._note_ataris(color, links, w, loc, alist)
+        c = 3 - c
+    assert bk.check_links(color, links, info) == 0
 
 
 @pytest.mark.parametrize("n", [9, 19])

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from go_engine import board_kernels as bk
-from go_engine.playout import default_max_moves, playout_batch, rand_below, random_playout
+from go_engine.playout import default_max_moves, rand_below, random_playout
 from go_engine.position import ZOBRIST, Position
-from go_engine.rollouts import random_playout_recorded
+from go_engine.priors import no_policy
+from go_engine.rollouts import PLAYOUT_HEURISTIC, PLAYOUT_RANDOM, playout_batch
 
 
 def _reference_pick(color, links, info, state, c):
@@ -64,11 +65,11 @@ def test_fused_playout_matches_reference(n, games):
         recd = start.copy()
         s_fast, s_ref, s_rec = seed.copy(), seed.copy(), seed.copy()
         max_moves = default_max_moves(n)
-        mf = random_playout(fast.color, fast.links, fast.info, ZOBRIST, s_fast, max_moves)
+        mf = random_playout(fast.color, fast.links, fast.info, ZOBRIST, s_fast, max_moves, False,
+                            np.empty(0, np.int32), 0)
         mr, first = _reference_playout(ref.color, ref.links, ref.info, s_ref, max_moves)
-        first_ply = np.full(recd.color.shape[0], -1, np.int64)
-        mrec = random_playout_recorded(recd.color, recd.links, recd.info, ZOBRIST, s_rec, max_moves,
-                                       first_ply, 0)
+        first_ply = np.full(recd.color.shape[0], -1, np.int32)
+        mrec = random_playout(recd.color, recd.links, recd.info, ZOBRIST, s_rec, max_moves, True, first_ply, 0)
         assert mf == mr == mrec
         for q in (fast, recd):
             assert np.array_equal(q.color, ref.color)
@@ -79,10 +80,12 @@ def test_fused_playout_matches_reference(n, games):
         assert bk.check_links(fast.color, fast.links, fast.info) == 0
 
 
-def test_playout_batch_leaves_input_untouched_and_counts():
+@pytest.mark.parametrize("kind", [PLAYOUT_RANDOM, PLAYOUT_HEURISTIC])
+def test_playout_batch_leaves_input_untouched_and_counts(kind):
     pos = Position(9)
     before = (pos.color.copy(), pos.links.copy(), pos.info.copy())
-    wins, total = playout_batch(pos.color, pos.links, pos.info, ZOBRIST, 3, 50, default_max_moves(9), 7.0)
+    wins, total = playout_batch(kind, pos.color, pos.links, pos.info, ZOBRIST, no_policy(), 3, 50,
+                                default_max_moves(9), 7.0)
     assert 0 <= wins <= 50 and 50 * 60 < total < 50 * default_max_moves(9)
     assert np.array_equal(pos.color, before[0]) and np.array_equal(pos.links, before[1])
     assert np.array_equal(pos.info, before[2])

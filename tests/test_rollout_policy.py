@@ -12,6 +12,8 @@ from go_engine import rollout_policy as rp
 from go_engine.game import Game
 from go_engine.player import TimeBudget
 from go_engine.position import BLACK, WHITE, ZOBRIST, Position
+from go_engine.priors import PolicyArrays
+from go_engine.rollouts import PLAYOUT_PATTERN, playout_batch
 from tests.conftest import SHARED_DATA, needs_shared_data
 
 
@@ -245,8 +247,8 @@ def test_playout_kernel_ends_and_leaves_a_consistent_board():
                     legal = bk.legal_status(q.color, q.links, q.info, ZOBRIST, q.hashes, 0, loc, c) == bk.LEGAL
                     assert not legal or bk.is_eye(q.color, w, loc, c) or (
                         loc == q.info[bk.I_KO] and c == q.info[bk.I_KO_COLOR])
-    wins, total = rp.policy_playout_batch(pos.color, pos.links, pos.info, ZOBRIST, rw9.ew,
-                                          7, 10, 400, 7.0)
+    pol = PolicyArrays(rw9.weights.astype(np.float32), rw9.ew.astype(np.float32), np.zeros(0, np.int64))
+    wins, total = playout_batch(PLAYOUT_PATTERN, pos.color, pos.links, pos.info, ZOBRIST, pol, 7, 10, 400, 7.0)
     assert 0 <= wins <= 10 and total > 0
 
 

@@ -5,10 +5,14 @@ same positions. Rollouts of the SL policy network (``value_train.rollout_estimat
 slower than one value-net evaluation, so here are the *fast* estimators that can be given the
 net's own time per position:
 
-- ``random``: uniform random playouts (``go_engine.playout.playout_batch``: legal moves that do
-  not fill an own eye, simple ko, Tromp-Taylor count);
+- ``random``: uniform random playouts (``go_engine.playout.random_playout``: legal moves that
+  do not fill an own eye, simple ko, Tromp-Taylor count);
+- ``heuristic``: MoGo-style playouts (``go_engine.heuristic_playout``: atari, 3x3 shape and
+  capture rules, then random moves that are not self-ataris), the search's default;
 - ``pattern``: playouts of the fast rollout policy (``go_engine.rollout_policy``, linear softmax
   over local patterns, ``data/rollout_<n>.npz``).
+
+All of them run through ``go_engine.rollouts.playout_batch``.
 
 An estimate of k playouts is ``2 * (black wins / k) - 1`` from the side to move's view (a tie
 under an integer komi counts as a black loss, as in the kernels). ``equal_time_table`` runs a
@@ -26,7 +30,7 @@ import numpy as np
 if TYPE_CHECKING:  # the CLI builds its parser from this module: keep Numba out of its import
     from .value_data import ValueSet
 
-FAST_KINDS = ("random", "pattern")
+FAST_KINDS = ("random", "heuristic", "pattern")
 
 
 def position_boards(data: ValueSet, komi: float = 7.5):
@@ -49,23 +53,19 @@ def fast_rollout_estimates(data: ValueSet, kind: str = "random", rollouts: int =
     """Mean outcome (side to move's view, in [-1, 1]) of ``rollouts`` fast playouts from each
     position; returns (estimates float32[N], playout seconds per position)."""
     from go_engine import board_kernels as bk
-    from go_engine.playout import default_max_moves, playout_batch
+    from go_engine.playout import default_max_moves
     from go_engine.position import ZOBRIST
+    from go_engine.rollouts import PLAYOUT_NAMES, playout_arrays, playout_batch
     if kind not in FAST_KINDS:
         raise ValueError(f"kind must be one of {FAST_KINDS}, not {kind!r}")
     if rollouts < 1:
         raise ValueError("rollouts >= 1")
     gb = boards if boards is not None else position_boards(data, komi)
     max_moves = default_max_moves(data.n)
-    if kind == "pattern":
-        from go_engine.rollout_policy import load_rollout_weights, policy_playout_batch
-        ew = load_rollout_weights(rollout_weights, n=data.n).ew
+    code, pol = PLAYOUT_NAMES[kind], playout_arrays(kind, data.n, rollout_weights)
 
-        def run(i, s):
-            return policy_playout_batch(gb.color[i], gb.links[i], gb.info[i], ZOBRIST, ew, s, rollouts, max_moves, komi)
-    else:
-        def run(i, s):
-            return playout_batch(gb.color[i], gb.links[i], gb.info[i], ZOBRIST, s, rollouts, max_moves, komi)
+    def run(i, s):
+        return playout_batch(code, gb.color[i], gb.links[i], gb.info[i], ZOBRIST, pol, s, rollouts, max_moves, komi)
 
     if data.size:
         run(0, seed + 12345)  # compile (or load the cache) outside the timing
@@ -122,7 +122,8 @@ def equal_time_table(value_weights: str, data: ValueSet, komi: float = 7.5, kind
     row with the largest k that costs no more than the net (features included), or the
     k = 1 row marked ``over_budget`` when even one playout costs more."""
     from .value_train import mse
-    ks = ks or {"random": (1, 2, 4, 8, 16, 32, 64, 128), "pattern": (1, 2, 4, 8, 16, 32)}
+    ks = {"random": (1, 2, 4, 8, 16, 32, 64, 128), "heuristic": (1, 2, 4, 8, 16, 32, 64),
+          "pattern": (1, 2, 4, 8, 16, 32), **(ks or {})}
     boards = position_boards(data, komi)
     net = value_net_timing(value_weights, data, boards)
     budget = net["total_s_per_position"]
