@@ -373,6 +373,34 @@ def is_eye(color, w, loc, c):
     return bad < 2 - edge
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _empty_region(color, w, start, seen, stack, region):
+    """Flood the empty region holding ``start`` (marking ``seen``): its cells go to
+    region[0:size]; returns (size, reach), reach bit 1 set if it touches black, bit 2 white."""
+    stack[0] = start
+    top = 1
+    seen[start] = 1
+    size = 0
+    reach = 0
+    while top > 0:
+        top -= 1
+        s = stack[top]
+        region[size] = s
+        size += 1
+        for nb in (s - 1, s + 1, s - w, s + w):
+            cn = color[nb]
+            if cn == EMPTY:
+                if seen[nb] == 0:
+                    seen[nb] = 1
+                    stack[top] = nb
+                    top += 1
+            elif cn == BLACK:
+                reach |= 1
+            elif cn == WHITE:
+                reach |= 2
+    return size, reach
+
+
 @njit(cache=True, nogil=True)
 def area_counts(color, n):
     """(black area, white area) by Tromp-Taylor: stones plus empty regions reaching only one colour."""
@@ -389,28 +417,7 @@ def area_counts(color, n):
         elif col == WHITE:
             white += 1
         elif col == EMPTY and seen[loc] == 0:
-            top = 0
-            stack[top] = loc
-            top = 1
-            seen[loc] = 1
-            size = 0
-            reach = 0  # bit 1: black, bit 2: white
-            while top > 0:
-                top -= 1
-                s = stack[top]
-                region[size] = s
-                size += 1
-                for nb in (s - 1, s + 1, s - w, s + w):
-                    cn = color[nb]
-                    if cn == EMPTY:
-                        if seen[nb] == 0:
-                            seen[nb] = 1
-                            stack[top] = nb
-                            top += 1
-                    elif cn == BLACK:
-                        reach |= 1
-                    elif cn == WHITE:
-                        reach |= 2
+            size, reach = _empty_region(color, w, loc, seen, stack, region)
             if reach == 1:
                 black += size
             elif reach == 2:
@@ -432,27 +439,7 @@ def area_owner(color, n, out):
         elif col == WALL:
             out[loc] = EMPTY
         elif seen[loc] == 0:
-            top = 1
-            stack[0] = loc
-            seen[loc] = 1
-            size = 0
-            reach = 0
-            while top > 0:
-                top -= 1
-                s = stack[top]
-                region[size] = s
-                size += 1
-                for nb in (s - 1, s + 1, s - w, s + w):
-                    cn = color[nb]
-                    if cn == EMPTY:
-                        if seen[nb] == 0:
-                            seen[nb] = 1
-                            stack[top] = nb
-                            top += 1
-                    elif cn == BLACK:
-                        reach |= 1
-                    elif cn == WHITE:
-                        reach |= 2
+            size, reach = _empty_region(color, w, loc, seen, stack, region)
             owner = BLACK if reach == 1 else (WHITE if reach == 2 else EMPTY)
             for k in range(size):
                 out[region[k]] = owner
