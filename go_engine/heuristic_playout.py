@@ -20,6 +20,8 @@ the same. Each move here takes the first rule that yields a candidate:
 A candidate of rules 1-3 is drawn uniformly among that rule's candidates. The cost is about
 one 3x3 table lookup per neighbour of the previous move, plus the chain walks of the atari
 rules, so a playout stays a few times cheaper than the pattern softmax of ``rollout_policy``.
+Rule 3 reads a list of the chains in atari that the playout keeps up to date after each move
+(``_note_ataris``); scanning the board for them instead cost half of a 19x19 playout.
 """
 from __future__ import annotations
 
