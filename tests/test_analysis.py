@@ -241,7 +241,7 @@ def test_ponder_searches_after_genmove_and_stops_on_input():
                          "--log-level", "INFO")
     try:
         proc.ask("boardsize 9")
-        proc.ask("genmove b", timeout=240.0)  # loads the kernels, then ponders
+        occupied = {proc.ask("genmove b", timeout=240.0).upper()}  # loads the kernels, then ponders
         latencies = []
         for k in range(3):
             time.sleep(0.4)
@@ -249,8 +249,10 @@ def test_ponder_searches_after_genmove_and_stops_on_input():
             at, text = proc.response(5.0)
             assert parse_response(text).body == "go-engine"
             latencies.append(at - sent)
-            proc.ask(f"play w {['C3', 'G7', 'C7'][k]}")
-            proc.ask("genmove b", timeout=30.0)
+            # white's reply: a point black's time-limited (so not reproducible) search left empty
+            white = next(v for v in ("C3", "G7", "C7", "G3", "E5") if v not in occupied)
+            proc.ask(f"play w {white}")
+            occupied |= {white, proc.ask("genmove b", timeout=30.0).upper()}
     finally:
         stderr = proc.close()
     pondered = [int(m) for m in re.findall(r"pondered (\d+) simulations", stderr)]
