@@ -178,16 +178,6 @@ def play_match(a, b, games: int, n: int, komi: float, seed: int, batch: int = 64
             "win_rate": (wins + 0.5 * draws) / played}
 
 
-def wilson_interval(wins: float, games: int, z: float = 1.96) -> tuple[float, float]:
-    if games == 0:
-        return 0.0, 1.0
-    p = wins / games
-    d = 1 + z * z / games
-    centre = (p + z * z / (2 * games)) / d
-    half = z * np.sqrt(p * (1 - p) / games + z * z / (4 * games * games)) / d
-    return float(centre - half), float(centre + half)
-
-
 # --- the training loop ------------------------------------------------------------------------
 
 def _append_jsonl(path: Path, record: dict) -> None:
