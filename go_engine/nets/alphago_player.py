@@ -36,9 +36,10 @@ from .weights import resolve_policy_weights
 # leaf beat 1 by 9-3; 16 beat 8 by 5-2 with 3 draws (runs/ab_reps8, runs/ab_reps16). Against
 # GNU Go level 10 (9x9, 2 s/move, old value net) the evidence points the other way and is as
 # thin: 1 playout won 16 of 22 games, 16 playouts 21.5 of 40.
-# The playouts are the MoGo-style heuristic ones (``heuristic_playout``), about four times the
-# cost of a random one, so 4 per leaf keep the playout core about as busy as 16 random ones
-# did. Against GNU Go level 10 (9x9, 2 s/move) this scored 14-0 in its first 14 games where
+# The playouts are the MoGo-style heuristic ones (``heuristic_playout``). At the time they cost
+# about four random ones, so 4 per leaf kept the playout core about as busy as 16 random ones
+# had; since their capture rule stopped scanning the board they cost about two, so the playout
+# core now has slack (more per leaf is untested). Against GNU Go level 10 (9x9, 2 s/move) this scored 14-0 in its first 14 games where
 # random playouts (16 per leaf) scored 23-5-2 in 30 (README, "Matches and Elo").
 NETWORK_SEARCH_DEFAULTS: dict[str, str] = {
     "c_puct": "1.5",
