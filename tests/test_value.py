@@ -84,6 +84,7 @@ def test_value_net_learns_and_resumes(tmp_path):
     from dataclasses import replace
 
     from go_engine.nets.value_config import load_value_weights
+    from go_engine.nets.weights import load_policy_weights
     from go_engine.nets.value_net import ValueEvaluator
     from training.plot import read_metrics
     from training.rl_config import ValueConfig
@@ -110,6 +111,10 @@ def test_value_net_learns_and_resumes(tmp_path):
     assert np.mean((v - vs.z) ** 2) < 0.5
     with pytest.raises(ValueError, match="not a value-network weight file"):
         load_value_weights(tiny_policy_file(tmp_path / "p.npz", N))
+    with pytest.raises(ValueError, match="not a policy weight file"):
+        load_policy_weights(tmp_path / "run" / "value.npz")
+    with pytest.raises(FileNotFoundError, match="no value-network weight file"):
+        load_value_weights(tmp_path / "missing.npz")
     assert replace(cfg, steps=1).steps == 1
 
 

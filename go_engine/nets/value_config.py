@@ -6,13 +6,10 @@ kinds of file can never be confused."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-import numpy as np
-
-from .weights import REPO_DATA, flatten_tree, unflatten_tree
+from .weights import REPO_DATA, load_weight_file, save_weight_file
 
 
 @dataclass(frozen=True)
@@ -64,25 +61,11 @@ def default_value_weights(board_size: int) -> Path:
 
 
 def save_value_weights(path: str | Path, config: ValueNetConfig, variables: dict, meta: dict | None = None) -> None:
-    path = Path(path)
-    arrays = {k: np.asarray(v, dtype=np.float32) for k, v in flatten_tree(variables).items()}
-    arrays["value_config_json"] = np.array(config.to_json())
-    arrays["meta_json"] = np.array(json.dumps(meta or {}))
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
-        np.savez_compressed(handle, **arrays)
-    os.replace(tmp, path)
+    """Write a value net's variables and config atomically."""
+    save_weight_file(path, "value_config_json", config.to_json(), variables, meta)
 
 
 def load_value_weights(path: str | Path) -> tuple[ValueNetConfig, dict, dict]:
     """(config, variables, meta); a clear error for a missing file or a policy file."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no value weight file {path}")
-    with np.load(path, allow_pickle=False) as z:
-        if "value_config_json" not in z.files:
-            raise ValueError(f"{path} is not a value-network weight file (no value_config_json)")
-        config = ValueNetConfig.from_json(str(z["value_config_json"]))
-        meta = json.loads(str(z["meta_json"])) if "meta_json" in z.files else {}
-        flat = {k: z[k] for k in z.files if k not in ("value_config_json", "meta_json")}
-    return config, unflatten_tree(flat), meta
+    config_json, variables, meta = load_weight_file(path, "value_config_json", "value-network")
+    return ValueNetConfig.from_json(config_json), variables, meta

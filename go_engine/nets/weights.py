@@ -51,11 +51,13 @@ def unflatten_tree(flat: dict[str, np.ndarray]) -> dict:
     return tree
 
 
-def save_policy_weights(path: str | Path, config: PolicyNetConfig, variables: dict, meta: dict | None = None) -> None:
-    """Write variables ({"params": ..., maybe "batch_stats": ...}) and config atomically."""
+def save_weight_file(path: str | Path, config_key: str, config_json: str, variables: dict,
+                     meta: dict | None = None) -> None:
+    """Write variables ({"params": ..., maybe "batch_stats": ...}) with the architecture as
+    JSON under ``config_key``, atomically (a temporary file, then a rename)."""
     path = Path(path)
     arrays = {k: np.asarray(v, dtype=np.float32) for k, v in flatten_tree(variables).items()}
-    arrays["config_json"] = np.array(config.to_json())
+    arrays[config_key] = np.array(config_json)
     arrays["meta_json"] = np.array(json.dumps(meta or {}))
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as handle:
@@ -63,18 +65,30 @@ def save_policy_weights(path: str | Path, config: PolicyNetConfig, variables: di
     os.replace(tmp, path)
 
 
-def load_policy_weights(path: str | Path) -> tuple[PolicyNetConfig, dict, dict]:
-    """(config, variables, meta) from a weight file; a clear error for a missing or foreign file."""
+def load_weight_file(path: str | Path, config_key: str, kind: str) -> tuple[str, dict, dict]:
+    """(config JSON, variables, meta) of a weight file whose architecture sits under
+    ``config_key``; a clear error for a missing file or a file of another kind."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no weight file {path}")
+        raise FileNotFoundError(f"no {kind} weight file {path}")
     with np.load(path, allow_pickle=False) as z:
-        if "config_json" not in z.files:
-            raise ValueError(f"{path} is not a policy weight file (no config_json)")
-        config = PolicyNetConfig.from_json(str(z["config_json"]))
+        if config_key not in z.files:
+            raise ValueError(f"{path} is not a {kind} weight file (no {config_key})")
+        config_json = str(z[config_key])
         meta = json.loads(str(z["meta_json"])) if "meta_json" in z.files else {}
-        flat = {k: z[k] for k in z.files if k not in ("config_json", "meta_json")}
-    return config, unflatten_tree(flat), meta
+        flat = {k: z[k] for k in z.files if k not in (config_key, "meta_json")}
+    return config_json, unflatten_tree(flat), meta
+
+
+def save_policy_weights(path: str | Path, config: PolicyNetConfig, variables: dict, meta: dict | None = None) -> None:
+    """Write a policy net's variables and config atomically."""
+    save_weight_file(path, "config_json", config.to_json(), variables, meta)
+
+
+def load_policy_weights(path: str | Path) -> tuple[PolicyNetConfig, dict, dict]:
+    """(config, variables, meta) from a weight file; a clear error for a missing or foreign file."""
+    config_json, variables, meta = load_weight_file(path, "config_json", "policy")
+    return PolicyNetConfig.from_json(config_json), variables, meta
 
 
 def parameter_count(variables: dict) -> int:
