@@ -1,9 +1,12 @@
 """Settings of the RL policy and value-network runs: frozen dataclasses, JSON in and out.
-Standard library only, so building the ``go-engine`` parser stays fast."""
+Standard library and ``go_engine.nets.config`` only (no NumPy, JAX or Numba), so building
+the ``go-engine`` parser stays fast."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
+
+from go_engine.nets.config import settings_from_dict
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,7 @@ class RLConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "RLConfig":
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown RL settings: {sorted(unknown)}")
-        return cls(**data)
+        return settings_from_dict(cls, data, "RL")
 
 
 @dataclass(frozen=True)
@@ -87,10 +87,7 @@ class ValueConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "ValueConfig":
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown value-training settings: {sorted(unknown)}")
-        return cls(**data)
+        return settings_from_dict(cls, data, "value-training")
 
     def with_overrides(self, **kw) -> "ValueConfig":
         return replace(self, **{k: v for k, v in kw.items() if v is not None})

@@ -5,6 +5,8 @@ import json
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
+from go_engine.nets.config import settings_from_dict
+
 
 @dataclass(frozen=True)
 class SLConfig:
@@ -50,11 +52,7 @@ class SLConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "SLConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown training settings: {sorted(unknown)}")
-        return cls(**data)
+        return settings_from_dict(cls, data, "training")
 
     @classmethod
     def from_file(cls, path: str | Path) -> "SLConfig":

@@ -3,6 +3,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def settings_from_dict(cls: type[T], data: dict[str, Any], what: str) -> T:
+    """A frozen settings dataclass from a dict, refusing unknown keys by name (a typo in a
+    config file must fail loudly, not be ignored)."""
+    unknown = set(data) - {f.name for f in fields(cls)}
+    if unknown:
+        raise ValueError(f"unknown {what} settings: {sorted(unknown)}")
+    return cls(**data)
 
 
 @dataclass(frozen=True)
@@ -33,11 +45,7 @@ class PolicyNetConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "PolicyNetConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown network settings: {sorted(unknown)}")
-        return cls(**data)
+        return settings_from_dict(cls, data, "network")
 
     @classmethod
     def from_json(cls, text: str) -> "PolicyNetConfig":

@@ -6,9 +6,10 @@ kinds of file can never be confused."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .config import settings_from_dict
 from .weights import REPO_DATA, load_weight_file, save_weight_file
 
 
@@ -48,11 +49,7 @@ class ValueNetConfig:
 
     @classmethod
     def from_json(cls, text: str) -> "ValueNetConfig":
-        data = json.loads(text)
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown value-net settings: {sorted(unknown)}")
-        return cls(**data)
+        return settings_from_dict(cls, json.loads(text), "value-net")
 
 
 def default_value_weights(board_size: int) -> Path:
