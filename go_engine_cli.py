@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     rl_cli.add_train_subcommands(train)
     selfplay = sub.add_parser("selfplay", help="batched policy-network self-play games (shards, SGF, value data)")
     rl_cli.add_selfplay_arguments(selfplay)
-    evaluate = sub.add_parser("eval", help="evaluate networks (policy: accuracy on expert moves)")
+    evaluate = sub.add_parser("eval", help="evaluate networks (policy, rollout, value) and match folders (match)")
     training_cli.add_eval_arguments(evaluate)
     evaluate.set_defaults(func=lambda a: training_cli.cmd_eval(a))
     from training import match_cli  # argparse only; the match runner loads on use

@@ -303,6 +303,17 @@ def test_cli_prints_the_table(tmp_path, capsys):
     assert "engine wins" in out and "Elo difference" in out and "resign 1" in out
     assert "engine score  0.0%" in out and "-inf .." in out  # the engine resigned its only game
 
+    # the folder's report, finished or still running: table and strict JSON (no infinities)
+    assert main(["eval", "match", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 of 1 games played" in out and "resign 1" in out
+    assert main(["eval", "match", str(tmp_path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+    assert report["games"] == 1 and report["planned_games"] == 1
+    assert report["stats"]["wins"] == 0 and report["stats"]["elo"] is None
+    assert main(["eval", "match", str(tmp_path / "nothing")]) == 2
+    assert "not a match folder" in capsys.readouterr().err
+
 
 # --- real games ----------------------------------------------------------------------------------
 

@@ -67,12 +67,17 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     add_rollout_eval_arguments(sub)
     from .value_eval_cli import add_value_eval_arguments
     add_value_eval_arguments(sub)
+    from .match_cli import add_match_report_arguments
+    add_match_report_arguments(sub)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.eval_command == "rollout":
         from .rollout_cli import cmd_eval_rollout
         return cmd_eval_rollout(args)
+    if args.eval_command == "match":
+        from .match_cli import cmd_eval_match
+        return cmd_eval_match(args)
     if args.eval_command == "value":
         from .value_eval_cli import cmd_eval_value
         return cmd_eval_value(args)

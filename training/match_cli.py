@@ -66,3 +66,43 @@ def cmd_match(args: argparse.Namespace) -> int:
         return 130
     print(format_table(records, config))
     return 0
+
+
+def add_match_report_arguments(sub: argparse._SubParsersAction) -> None:
+    """``go-engine eval match DIR``: the report of a match folder, finished or still running."""
+    rep = sub.add_parser("match", help="the report of a `go-engine match` folder (finished or in progress)")
+    rep.add_argument("dir", help="the match's --out folder (match.json, results.jsonl)")
+    rep.add_argument("--json", action="store_true", help="print one JSON object (counts, score, Elo, intervals)")
+
+
+def cmd_eval_match(args: argparse.Namespace) -> int:
+    import json
+    import math
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from training.match import CONFIG_FILE, RESULTS_FILE, MatchConfig, read_results
+    from training.match_report import format_table, summarize
+
+    folder = Path(args.dir)
+    config_path = folder / CONFIG_FILE
+    if not config_path.is_file():
+        print(f"go-engine eval match: {folder} holds no {CONFIG_FILE} (not a match folder)", file=sys.stderr)
+        return 2
+    try:
+        config = MatchConfig(**json.loads(config_path.read_text(encoding="utf-8"))["config"])
+    except (ValueError, KeyError, TypeError) as e:
+        print(f"go-engine eval match: {config_path} is unreadable ({e})", file=sys.stderr)
+        return 2
+    records = read_results(folder / RESULTS_FILE)
+    if args.json:
+        summary = summarize(records)
+        # an unbeaten record has Elo +inf: JSON has no infinity, so it is written as null
+        summary["stats"] = {k: (v if not isinstance(v, float) or math.isfinite(v) else None)
+                            for k, v in asdict(summary["stats"]).items()}
+        summary["planned_games"] = config.games
+        print(json.dumps(summary, sort_keys=True))
+    else:
+        print(f"{len(records)} of {config.games} games played")
+        print(format_table(records, config))
+    return 0
