@@ -9,6 +9,8 @@ from go_engine.coords import point_to_vertex, vertex_to_point
 from go_engine.game import Game, fixed_handicap_points, max_fixed_handicap
 from go_engine.position import BLACK, WHITE, IllegalMove, Position
 
+from .ascii_boards import TRIPLE_KO
+
 
 def at(pos: Position, vertex: str) -> int:
     return vertex_to_point(vertex, pos.n)
@@ -97,19 +99,6 @@ def test_simple_ko_forbids_immediate_recapture():
     assert pos.is_legal(at(pos, "B3"), WHITE)
     play(pos, "B3")
     assert pos.ko_point == at(pos, "C3")
-
-
-TRIPLE_KO = """
-. . . . . . . . .
-. . X O . . X O .
-. X O . O X . X O
-. . X O . . X O .
-. . . . . . . . .
-. . X O . . . . .
-. X O . O . . . .
-. . X O . . . . .
-. . . . . . . . .
-"""
 
 
 def test_triple_ko_cycle_is_forbidden_by_positional_superko():

@@ -15,6 +15,8 @@ from go_engine.game import Game
 from go_engine.position import BLACK, WHITE, Position
 from go_engine.search import MCTS, SearchConfig
 
+from .ascii_boards import LAST_DAME, TRIPLE_KO
+
 
 def game_from_ascii(text: str, to_play: int = BLACK, komi: float = 0.0) -> Game:
     pos = Position.from_ascii(text, to_play=to_play)
@@ -189,19 +191,6 @@ def test_pool_exhaustion_degrades_to_rollouts():
     mcts.check_invariants()
 
 
-TRIPLE_KO = """
-. . . . . . . . .
-. . X O . . X O .
-. X O . O X . X O
-. . X O . . X O .
-. . . . . . . . .
-. . X O . . . . .
-. X O . O . . . .
-. . X O . . . . .
-. . . . . . . . .
-"""
-
-
 def test_positional_superko_is_never_in_the_tree():
     game = game_from_ascii(TRIPLE_KO, BLACK, komi=7.0)
     for v in ("D7", "G7", "D3", "C7", "H7"):
@@ -257,14 +246,6 @@ O O X O .
 X X X O .
 . O O O .
 . . . . .
-"""
-
-LAST_DAME = """
-. X X O .
-. X X O .
-. X . O .
-. X O O .
-. X O O .
 """
 
 
@@ -366,7 +347,6 @@ def test_repeated_leaf_playouts_beside_an_evaluator():
     assert np.all(np.abs(z) <= 1.0)
     assert np.allclose(z * 5, np.round(z * 5))   # means of five +-1 results (komi 0.5: no jigo)
     assert len(set(np.round(z, 3))) > 1 or abs(z[0]) < 1.0   # not one constant playout
-
 
 
 def test_a_collision_keeps_its_virtual_loss_so_the_batch_spreads():

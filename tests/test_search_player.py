@@ -13,6 +13,8 @@ from go_engine.position import BLACK, WHITE, Position
 from go_engine.search import SearchConfig
 from go_engine.time_control import TimeManager
 
+from .ascii_boards import LAST_DAME
+
 NO_CLOCK = TimeBudget()
 
 
@@ -54,15 +56,6 @@ def test_self_play_is_legal_and_never_fills_own_eyes(seed):
 def test_self_play_200_games(seed):
     n = 5 if seed % 2 else 7
     self_play(n, 64, 1000 + seed, 4 * n * n)
-
-
-LAST_DAME = """
-. X X O .
-. X X O .
-. X . O .
-. X O O .
-. X O O .
-"""
 
 
 def test_takes_the_last_dame_then_passes_after_the_opponent_passes():
