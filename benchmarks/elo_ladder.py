@@ -96,6 +96,8 @@ def write_plot(rows: list[dict], path: Path, title: str) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from training.plot import save_figure
     clip = 800.0  # a 0% or 100% score has an infinite Elo bound; draw it at the edge
     names = [r["rung"] for r in rows]
     elo = [max(-clip, min(clip, r["elo"])) for r in rows]
@@ -108,10 +110,7 @@ def write_plot(rows: list[dict], path: Path, title: str) -> None:
     ax.set_title(title)
     plt.setp(ax.get_xticklabels(), rotation=15, ha="right")
     fig.tight_layout()
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
+    save_figure(fig, path, dpi=110)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,9 +1,19 @@
-"""PNG plot of a run's metrics.jsonl: loss and accuracy against step (train and validation)."""
+"""A run's metrics.jsonl (append, read, cut back after a resume) and its PNG plots: every
+trainer writes one JSON object per line and draws its curves from them."""
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
+from typing import Any
+
+from go_engine.atomic_io import write_text_atomic
+
+
+def append_metric(path: Path, record: dict[str, Any]) -> None:
+    """One metrics line; a kill can at worst cut the last line, which ``read_metrics`` skips."""
+    with open(path, "a") as handle:
+        handle.write(json.dumps(record) + "\n")
 
 
 def read_metrics(path: str | Path) -> list[dict]:
@@ -15,6 +25,31 @@ def read_metrics(path: str | Path) -> list[dict]:
             except json.JSONDecodeError:
                 continue  # a line cut by a kill
     return rows
+
+
+def truncate_metrics(path: Path, key: str, last: int) -> None:
+    """After a resume, drop the lines written after the checkpoint (``key`` > ``last``), so the
+    resumed run does not log the same steps twice."""
+    if not path.is_file():
+        return
+    keep = []
+    for line in path.read_text().splitlines():
+        try:
+            if json.loads(line).get(key, 0) <= last:
+                keep.append(line)
+        except json.JSONDecodeError:
+            continue
+    write_text_atomic(path, "".join(k + "\n" for k in keep))
+
+
+def save_figure(fig: Any, png_path: str | Path, dpi: int = 100) -> None:
+    """Write a matplotlib figure atomically (a plot being read is never half written) and close it."""
+    import matplotlib.pyplot as plt
+    png_path = Path(png_path)
+    tmp = png_path.with_name(png_path.name + ".tmp.png")
+    fig.savefig(tmp, dpi=dpi)
+    plt.close(fig)
+    os.replace(tmp, png_path)
 
 
 def plot_metrics(metrics_path: str | Path, png_path: str | Path) -> None:
@@ -40,8 +75,4 @@ def plot_metrics(metrics_path: str | Path, png_path: str | Path) -> None:
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
-    png_path = Path(png_path)
-    tmp = png_path.with_name(png_path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    os.replace(tmp, png_path)
+    save_figure(fig, png_path)

@@ -18,8 +18,6 @@ Run directory: ``config.json``, ``metrics.jsonl`` (kind train/eval), ``metrics.p
 """
 from __future__ import annotations
 
-import json
-import os
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -29,6 +27,7 @@ import numpy as np
 from go_engine import board_kernels as bk
 from go_engine.features import N_POLICY_PLANES, P_SENSIBLE, FeatureScratch, batch_planes_from_moves
 
+from .plot import append_metric, truncate_metrics
 from .rl_config import RLConfig
 
 
@@ -180,27 +179,6 @@ def play_match(a, b, games: int, n: int, komi: float, seed: int, batch: int = 64
 
 # --- the training loop ------------------------------------------------------------------------
 
-def _append_jsonl(path: Path, record: dict) -> None:
-    with open(path, "a") as handle:
-        handle.write(json.dumps(record) + "\n")
-
-
-def truncate_metrics(path: Path, key: str, last: int) -> None:
-    """After a resume, drop metric lines written after the checkpoint (``key`` > last)."""
-    if not path.is_file():
-        return
-    keep = []
-    for line in path.read_text().splitlines():
-        try:
-            if json.loads(line).get(key, 0) <= last:
-                keep.append(line)
-        except json.JSONDecodeError:
-            continue
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(k + "\n" for k in keep))
-    os.replace(tmp, path)
-
-
 def pool_files(out: Path) -> list[tuple[int, Path]]:
     found = []
     for p in sorted((out / "pool").glob("pool-*.npz")):
@@ -216,7 +194,7 @@ def plot_rl(metrics_path: Path, png_path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .plot import read_metrics
+    from .plot import read_metrics, save_figure
     rows = read_metrics(metrics_path)
     train = [r for r in rows if r.get("kind") == "train"]
     evals = [r for r in rows if r.get("kind") == "eval"]
@@ -238,10 +216,7 @@ def plot_rl(metrics_path: Path, png_path: Path) -> None:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
-    tmp = png_path.with_name(png_path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    os.replace(tmp, png_path)
+    save_figure(fig, png_path)
 
 
 def train_rl(cfg: RLConfig, progress: bool = True, stop_after: int | None = None) -> dict:
@@ -319,7 +294,7 @@ def train_rl(cfg: RLConfig, progress: bool = True, stop_after: int | None = None
         rec = {"kind": "train", "iteration": it, "opponent": opp_path.stem, "opponent_iteration": opp_iter,
                "win_rate": won, "mean_length": float(gb.length.mean()), "play_s": t1 - t0, "learn_s": t2 - t1,
                "games_per_s": cfg.games / (t1 - t0), "elapsed_s": time.perf_counter() - t_start, **diag}
-        _append_jsonl(metrics, rec)
+        append_metric(metrics, rec)
         if it % cfg.pool_every == 0:
             save_policy_weights(out / "pool" / f"pool-{it:05d}.npz", net_cfg,
                                 jax.tree_util.tree_map(np.asarray, learner.variables), {"iteration": it})
@@ -333,7 +308,7 @@ def train_rl(cfg: RLConfig, progress: bool = True, stop_after: int | None = None
                 vs_pool = play_match(me, opp, cfg.eval_games, n, cfg.komi, seed=20_000 + it, ladders=cfg.ladders)
             last_eval = {"kind": "eval", "iteration": it, "win_rate_vs_sl": vs_sl["win_rate"], "vs_sl": vs_sl,
                          "win_rate_vs_pool": vs_pool["win_rate"] if vs_pool else None, "vs_pool": vs_pool}
-            _append_jsonl(metrics, last_eval)
+            append_metric(metrics, last_eval)
         timed_out = deadline is not None and time.perf_counter() > deadline
         if it % cfg.checkpoint_every == 0 or it == cfg.iterations or timed_out:
             save_checkpoint(out, it, learner.state, cfg.to_json(), cfg.keep_checkpoints)
@@ -347,7 +322,7 @@ def train_rl(cfg: RLConfig, progress: bool = True, stop_after: int | None = None
     summary = {"kind": "summary", "iteration": int(learner.state["step"]), "start_iteration": start,
                "games_played": total_games, "wall_s": time.perf_counter() - t_start, "last_eval": last_eval,
                "out": str(out)}
-    _append_jsonl(metrics, summary)
+    append_metric(metrics, summary)
     return summary
 
 

@@ -8,14 +8,13 @@ a function of (seed, step)), and ``policy.npz``, the weights for ``PolicyEvaluat
 """
 from __future__ import annotations
 
-import json
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 
 from .checkpoint import latest_checkpoint, restore_checkpoint, save_checkpoint
+from .plot import append_metric, truncate_metrics
 from .shards import BatchLoader, ShardSet
 from .sl_config import SLConfig
 
@@ -161,27 +160,6 @@ def fixed_sample(data: ShardSet, count: int, seed: int = 1234) -> tuple[np.ndarr
     return data.examples(np.sort(index))
 
 
-def _append_jsonl(path: Path, record: dict) -> None:
-    with open(path, "a") as handle:
-        handle.write(json.dumps(record) + "\n")
-
-
-def _truncate_metrics(path: Path, step: int) -> None:
-    """After a resume, drop metric lines written after the checkpoint's step."""
-    if not path.is_file():
-        return
-    keep = []
-    for line in path.read_text().splitlines():
-        try:
-            if json.loads(line).get("step", 0) <= step:
-                keep.append(line)
-        except json.JSONDecodeError:
-            continue
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(k + "\n" for k in keep))
-    os.replace(tmp, path)
-
-
 def export_weights(trainer: Trainer, out: Path, extra: dict | None = None) -> Path:
     from go_engine.nets.weights import save_policy_weights
     meta = {"step": trainer.step_count, "data": trainer.cfg.data, **(extra or {})}
@@ -209,7 +187,7 @@ def train(cfg: SLConfig, progress: bool = True, stop_at_step: int | None = None)
     found = latest_checkpoint(out)
     if found:
         trainer.restore(found[1])
-        _truncate_metrics(metrics, trainer.step_count)
+        truncate_metrics(metrics, "step", trainer.step_count)
     start = trainer.step_count
     (out / "config.json").write_text(cfg.to_json())
     val_planes = val_targets = None
@@ -220,7 +198,7 @@ def train(cfg: SLConfig, progress: bool = True, stop_at_step: int | None = None)
         m = policy_metrics(trainer.log_probs(val_planes), val_targets)
         rec = {"kind": "val", "step": trainer.step_count, "loss": m["log_loss"], "acc": m["top1"],
                "top5": m["top5"], "positions": m["positions"]}
-        _append_jsonl(metrics, rec)
+        append_metric(metrics, rec)
         return rec
 
     loader = BatchLoader(train_set, cfg.batch_size, seed=cfg.seed, start_step=start, symmetries=cfg.symmetries,
@@ -258,7 +236,7 @@ def train(cfg: SLConfig, progress: bool = True, stop_at_step: int | None = None)
                        "model_positions_per_s": model_steps * cfg.batch_size / model_time if model_time else None,
                        "loader_positions_per_s": loader.positions_per_s, "loader_wait_s": wait_time,
                        "elapsed_s": elapsed}
-                _append_jsonl(metrics, rec)
+                append_metric(metrics, rec)
                 window_loss, window_acc = [], []
                 bar.set_postfix(loss=f"{rec['loss']:.3f}", acc=f"{rec['acc']:.3f}",
                                 pos_s=f"{rec['positions_per_s']:.0f}")
@@ -279,5 +257,5 @@ def train(cfg: SLConfig, progress: bool = True, stop_at_step: int | None = None)
                "model_positions_per_s": model_steps * cfg.batch_size / model_time if model_time else None,
                "loader_positions_per_s": loader.positions_per_s,
                "wall_s": time.perf_counter() - t_start, "out": str(out)}
-    _append_jsonl(metrics, {"kind": "summary", **summary})
+    append_metric(metrics, {"kind": "summary", **summary})
     return summary

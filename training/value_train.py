@@ -121,13 +121,11 @@ def split_holdout(data: ValueSet, fraction: float, seed: int) -> tuple[ValueSet,
 
 
 def plot_value(metrics_path: Path, png_path: Path) -> None:
-    import os
-
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .plot import read_metrics
+    from .plot import read_metrics, save_figure
     rows = read_metrics(metrics_path)
     train = [r for r in rows if r.get("kind") == "train"]
     val = [r for r in rows if r.get("kind") == "val"]
@@ -144,10 +142,7 @@ def plot_value(metrics_path: Path, png_path: Path) -> None:
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    tmp = png_path.with_name(png_path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    os.replace(tmp, png_path)
+    save_figure(fig, png_path)
 
 
 def train_value(cfg: ValueConfig, progress: bool = True, stop_at_step: int | None = None) -> dict:
@@ -155,7 +150,7 @@ def train_value(cfg: ValueConfig, progress: bool = True, stop_at_step: int | Non
     from tqdm import tqdm
 
     from .checkpoint import latest_checkpoint
-    from .rl import _append_jsonl, truncate_metrics
+    from .plot import append_metric, truncate_metrics
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     data = ValueSet.load(cfg.data)
@@ -187,7 +182,7 @@ def train_value(cfg: ValueConfig, progress: bool = True, stop_at_step: int | Non
                "train_mse": mse(trainer.predict(train_planes[sample]), train_set.z[sample]),
                "constant_mse": mse(np.full(val_set.size, constant), val_set.z),
                "train_positions": train_set.size, "val_positions": val_set.size}
-        _append_jsonl(metrics, rec)
+        append_metric(metrics, rec)
         if rec["val_mse"] < best[0]:  # early-stopping candidate (selected on the held-out set)
             best[0] = rec["val_mse"]
             trainer.export(out / "value_best.npz", {"step": rec["step"], "data": cfg.data, "val": rec})
@@ -212,7 +207,7 @@ def train_value(cfg: ValueConfig, progress: bool = True, stop_at_step: int | Non
         if s % cfg.log_every == 0 or s == end:
             rec = {"kind": "train", "step": s, "loss": float(np.mean(window)),
                    "positions_per_s": (s - start) * cfg.batch_size / (time.perf_counter() - t0)}
-            _append_jsonl(metrics, rec)
+            append_metric(metrics, rec)
             bar.set_postfix(mse=f"{rec['loss']:.3f}")
             window = []
         if s % cfg.eval_every == 0 or s == cfg.steps:
@@ -229,7 +224,7 @@ def train_value(cfg: ValueConfig, progress: bool = True, stop_at_step: int | Non
         last_val = evaluate()
     summary = {"kind": "summary", "step": trainer.step_count, "start_step": start, "val": last_val,
                "feature_s": feature_s, "wall_s": time.perf_counter() - t0, "out": str(out)}
-    _append_jsonl(metrics, summary)
+    append_metric(metrics, summary)
     return summary
 
 
