@@ -31,7 +31,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Generator, Iterable, Iterator
+from typing import BinaryIO, Callable, Generator, Iterable, Iterator, TypeVar
 
 from sgfmill import sgf as sgfmill_sgf
 from sgfmill import sgf_grammar
@@ -43,6 +43,7 @@ from .game import Game, Move
 from .position import BLACK, WHITE, IllegalMove
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_KOMI_EVEN = 7.5
 DEFAULT_KOMI_HANDICAP = 0.5
@@ -682,15 +683,15 @@ def iter_sgf_texts(paths: str | os.PathLike | Iterable[str | os.PathLike],
         yield from _iter_path(p, stats, explicit=True)
 
 
-def iter_games(paths: str | os.PathLike | Iterable[str | os.PathLike],
-               stats: ArchiveStats | None = None, **load_kwargs) -> Iterator[GameRecord]:
-    """Load every game under ``paths`` (see ``iter_sgf_texts``); broken games are logged at
-    debug level, counted in ``stats`` and skipped, never raised."""
-    stats = stats if stats is not None else ArchiveStats()
+def _parse_each(paths: str | os.PathLike | Iterable[str | os.PathLike], stats: ArchiveStats,
+                parse: Callable[[str, str, int], T]) -> Iterator[T]:
+    """``parse(text, source, index)`` over every game under ``paths``; a game it cannot parse
+    is counted in ``stats`` and skipped, never raised, so one broken record cannot end a
+    100k-game pass."""
     for source, index, text in iter_sgf_texts(paths, stats):
         stats.games_read += 1
         try:
-            rec = load_sgf(text, source, index, **load_kwargs)
+            rec = parse(text, source, index)
         except SGFError as e:
             stats.record(e.reason, str(e))
             log.debug("skipping game: %s", e)
@@ -704,27 +705,22 @@ def iter_games(paths: str | os.PathLike | Iterable[str | os.PathLike],
         yield rec
 
 
+def iter_games(paths: str | os.PathLike | Iterable[str | os.PathLike],
+               stats: ArchiveStats | None = None, **load_kwargs) -> Iterator[GameRecord]:
+    """Load every game under ``paths`` (see ``iter_sgf_texts``); broken games are logged at
+    debug level, counted in ``stats`` and skipped, never raised."""
+    stats = stats if stats is not None else ArchiveStats()
+    return _parse_each(paths, stats, lambda text, source, index: load_sgf(text, source, index, **load_kwargs))
+
+
 def iter_moves(paths: str | os.PathLike | Iterable[str | os.PathLike],
                stats: ArchiveStats | None = None, *,
                default_komi: float | None = None) -> Iterator[MoveRecord]:
     """Fast path for data building: ``MoveRecord`` per game, parsed by sgfmill but not
     replayed (no legality check). Broken games are counted and skipped as in ``iter_games``."""
     stats = stats if stats is not None else ArchiveStats()
-    for source, index, text in iter_sgf_texts(paths, stats):
-        stats.games_read += 1
-        try:
-            rec = read_moves(text, source, index, default_komi=default_komi)
-        except SGFError as e:
-            stats.record(e.reason, str(e))
-            log.debug("skipping game: %s", e)
-            continue
-        except Exception as e:
-            message = f"{source}, game {index}: unexpected {type(e).__name__}: {e}"
-            stats.record("unexpected", message)
-            log.warning("skipping game: %s", message, exc_info=True)
-            continue
-        stats.games_ok += 1
-        yield rec
+    return _parse_each(paths, stats,
+                       lambda text, source, index: read_moves(text, source, index, default_komi=default_komi))
 
 
 __all__ = [
