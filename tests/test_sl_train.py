@@ -71,6 +71,28 @@ def test_kill_and_resume_gives_same_step_and_parameters(shards):
     assert steps == sorted(steps) and len(steps) == len(set(steps))  # no duplicate lines after resume
 
 
+def test_init_continues_from_a_weight_file_with_a_fresh_optimizer(shards):
+    """--init starts a run from shipped weights once their checkpoints are gone."""
+    from go_engine.nets.weights import flatten_tree, load_policy_weights
+    from training.plot import read_metrics
+    from training.sl import train
+    root, _ = shards
+    train(tiny_config(root / "shards", root / "first", steps=10), progress=False)
+    _, first, _ = load_policy_weights(root / "first" / "policy.npz")
+    go_on = tiny_config(root / "shards", root / "again", steps=2, lr=1e-9, init=str(root / "first" / "policy.npz"))
+    summary = train(go_on, progress=False)
+    assert summary["start_step"] == 0 and summary["step"] == 2
+    _, again, _ = load_policy_weights(root / "again" / "policy.npz")
+    flat_first, flat_again = flatten_tree(first), flatten_tree(again)
+    assert flat_first.keys() == flat_again.keys()
+    for key, value in flat_first.items():
+        np.testing.assert_allclose(flat_again[key], value, atol=1e-5, err_msg=key)
+    init_rows = [r for r in read_metrics(root / "again" / "metrics.jsonl") if r["kind"] == "init"]
+    assert init_rows == [{"kind": "init", "step": 0, "weights": go_on.init, "weights_step": 10}]
+    with pytest.raises(ValueError, match="different network"):
+        train(tiny_config(root / "shards", root / "wider", filters=8, init=go_on.init), progress=False)
+
+
 def test_eval_policy_on_tiny_archive(shards):
     from training.eval_policy import evaluate_policy
     from training.sl import train

@@ -144,6 +144,24 @@ class Trainer:
         import jax
         self.state = jax.device_put(restore_checkpoint(path, self.state), self.replicated)
 
+    def start_from_weights(self, path: str | Path) -> dict:
+        """Take the network of a policy weight file (same architecture and board size, else a
+        ValueError naming the difference) with a fresh optimizer; returns the file's meta."""
+        import jax
+
+        from go_engine.nets.weights import load_policy_weights
+        config, variables, meta = load_policy_weights(path)
+        if config != self.net_config:
+            raise ValueError(f"{path} holds a different network ({config}) from this run's ({self.net_config})")
+        params = jax.tree_util.tree_map(np.asarray, variables["params"])
+        expected = jax.tree_util.tree_structure(self.state["params"])
+        if jax.tree_util.tree_structure(params) != expected:
+            raise ValueError(f"{path}: its parameters do not match the network's layout")
+        self.state = jax.device_put(dict(self.state, params=params,
+                                         batch_stats=variables.get("batch_stats", self.state["batch_stats"]),
+                                         opt_state=self.optimizer.init(params)), self.replicated)
+        return meta
+
 
 def policy_metrics(log_probs: np.ndarray, targets: np.ndarray) -> dict:
     """Top-1, top-5 accuracy and mean log-loss (nats) of predictions against expert moves."""
@@ -188,6 +206,9 @@ def train(cfg: SLConfig, progress: bool = True, stop_at_step: int | None = None)
     if found:
         trainer.restore(found[1])
         truncate_metrics(metrics, "step", trainer.step_count)
+    elif cfg.init:
+        meta = trainer.start_from_weights(cfg.init)
+        append_metric(metrics, {"kind": "init", "step": 0, "weights": cfg.init, "weights_step": meta.get("step")})
     start = trainer.step_count
     (out / "config.json").write_text(cfg.to_json())
     val_planes = val_targets = None

@@ -12,6 +12,9 @@ from go_engine.nets.config import settings_from_dict
 class SLConfig:
     data: str = ""  # shard directory (go-engine data build --out)
     out: str = "runs/sl"  # checkpoints, metrics.jsonl, plot, exported weights
+    # a policy weight file to start from when ``out`` holds no checkpoint yet (fresh optimizer,
+    # step 0): continues a shipped model, e.g. data/policy_19.npz, once its checkpoints are gone
+    init: str = ""
     layers: int = 13
     filters: int = 192
     first_kernel: int = 5
