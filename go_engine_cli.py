@@ -62,6 +62,11 @@ def _cmd_gtp(args: argparse.Namespace) -> int:
     return run_gtp(args)
 
 
+def _cmd_play(args: argparse.Namespace) -> int:
+    from gtp.terminal import run_play
+    return run_play(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="go-engine", description="An AlphaGo-style Go engine.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -102,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     gtp = sub.add_parser("gtp", help="speak GTP v2 on stdin/stdout (for Sabaki, GoGui, matches)")
     add_gtp_arguments(gtp)
     gtp.set_defaults(func=_cmd_gtp)
+    from gtp.terminal import add_play_arguments
+    play = sub.add_parser("play", help="play a game against the engine in the terminal")
+    add_play_arguments(play)
+    play.set_defaults(func=_cmd_play)
     return parser
 
 
