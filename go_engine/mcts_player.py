@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
+from . import board_kernels as bk
 from .coords import point_to_vertex
 from .evaluators import Evaluator, RolloutConfig
 from .game import Game
@@ -81,8 +82,10 @@ class MCTSPlayer:
         n = game.n
         self._warm(n)
         pass_point = n * n
-        if color != game.to_play:
-            game = _with_side_to_move(game, color)
+        if color != game.to_play or (self.cleanup and game.is_over):
+            # cleanup resumes a game that two passes ended (the controller disputes the dead
+            # stones), so its passes are forgotten as a playout forgets them
+            game = _with_side_to_move(game, color, forget_passes=self.cleanup)
         if game.is_over:
             return pass_point
         opponent_passed = bool(game.moves) and game.moves[-1].point == pass_point
@@ -168,11 +171,14 @@ class MCTSPlayer:
         return [p for p in stones if sign * own[p] > self.config.dead_threshold]
 
 
-def _with_side_to_move(game: Game, color: int) -> Game:
-    """A copy of the game with ``color`` to move (GTP may ask either colour to move)."""
+def _with_side_to_move(game: Game, color: int, forget_passes: bool = False) -> Game:
+    """A copy of the game with ``color`` to move (GTP may ask either colour to move), and with
+    ``forget_passes`` no passes in a row (a cleanup phase after the game's two passes)."""
     other = copy.copy(game)
     other.position = game.position.copy()
     other.position.to_play = color
+    if forget_passes:
+        other.position.info[bk.I_PASSES] = 0
     other.moves = list(game.moves)
     return other
 

@@ -100,3 +100,22 @@ def test_gtp_cli_options_reach_the_engine_config():
             config_from_args(build_parser().parse_args(["gtp", *bad]))
     with pytest.raises(SystemExit):
         build_parser().parse_args(["gtp", "--player", "nobody"])
+
+
+def test_a_real_19x19_end_position_is_judged_right():
+    """The end of a real game against GNU Go level 10 (tests/fixtures/sgf/seki_endgame_19.sgf):
+    a lone black stone (E13) is dead in white's area, and the white group of the top right
+    shares its only two liberties (S17, T16) with the black stones inside it: a seki. GNU Go
+    called that white group dead (B+13.5); random playouts, used before, broke the seki and
+    let E13 live (B+10.5). Counted right it is W+14.5."""
+    from pathlib import Path
+
+    from gtp.engine import EngineConfig, GtpEngine
+    sgf = Path(__file__).parent / "fixtures" / "sgf" / "seki_endgame_19.sgf"
+    engine = GtpEngine(EngineConfig(player="random"))
+    assert engine.handle_line(f"loadsgf {sgf}").startswith("=")
+    assert engine.handle_line("final_score") == "= W+14.5\n\n"
+    dead = engine.handle_line("final_status_list dead").split()
+    seki = engine.handle_line("final_status_list seki").split()
+    assert "E13" in dead and "F19" in dead and "T19" not in dead and "R19" not in dead
+    assert {"T19", "S18", "R19", "T12"} <= set(seki)

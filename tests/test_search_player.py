@@ -102,6 +102,18 @@ def test_cleanup_captures_dead_stones_before_passing():
     assert stone not in game.position.stones(WHITE)
 
 
+def test_cleanup_resumes_a_game_that_two_passes_ended():
+    # a match controller disputing the dead stones sends kgs-genmove_cleanup after the passes
+    game = game_from_ascii(DEAD_WHITE_STONE, BLACK, komi=-3.5)
+    game.play(25)
+    game.play(25)
+    assert game.is_over
+    player = MCTSPlayer(SearchConfig(threads=1, seed=5, max_tree_mb=16), PlayerConfig(playouts=1500))
+    assert player.genmove(game, BLACK, NO_CLOCK) == 25  # a plain genmove: the game is over
+    point = player.genmove_cleanup(game, BLACK, NO_CLOCK)
+    assert point != 25 and game.is_legal(point, BLACK)
+
+
 def test_resigns_a_hopeless_game_and_not_when_disabled():
     hopeless = """
     . . . . .
