@@ -6,7 +6,8 @@ of its own moves; ``--crash-after``, ``--hang-after``, ``--illegal-after``, ``--
 and ``--resign-after K`` make its (K+1)-th ``genmove`` misbehave in that way;
 ``--refuse-play-after K`` answers ``?`` to every ``play`` after the K-th. ``--dead`` sets
 what ``final_status_list dead`` answers: ``none`` (no dead stones), ``refuse`` (a ``?`` answer)
-or ``white`` (all white stones dead, to force a disagreement). ``--log FILE`` appends every
+or ``white`` (all white stones dead, to force a disagreement). ``--cleanup-moves K`` lists
+``kgs-genmove_cleanup`` and answers it with K random legal moves, then passes. ``--log FILE`` appends every
 command it receives to FILE. go_engine (Numba) loads on the first board command only, so
 ``name``/``version``/``quit`` answer at once.
 """
@@ -45,6 +46,7 @@ class FakeEngine:
         self.game = Game(19, 7.5)
         self.rng = random.Random(opts.seed)
         self.own_moves = 0
+        self.cleanup_moves = 0
 
     def vertex(self, point: int) -> str:
         return self.coords.point_to_vertex(point, self.game.n)
@@ -89,6 +91,17 @@ class FakeEngine:
             game.play(self.point(args[1]), parse_color(args[0]))
         elif name == "genmove":
             return self.genmove(parse_color(args[0]))
+        elif name == "kgs-genmove_cleanup" and self.opts.cleanup_moves is not None:
+            color = parse_color(args[0])
+            legal = [p for p in range(game.n * game.n) if game.is_legal(p, color)]
+            point = game.pass_point
+            if legal and self.cleanup_moves < self.opts.cleanup_moves:
+                point = self.rng.choice(legal)
+                self.cleanup_moves += 1
+            game.play(point, color)
+            return self.vertex(point)
+        elif name == "list_commands" and self.opts.cleanup_moves is not None:
+            return "genmove\nkgs-genmove_cleanup\nfinal_status_list"
         elif name in ("time_settings", "time_left"):
             pass
         elif name == "final_status_list":
@@ -116,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--refuse-play-after", type=int, default=None,
                     help="answer '?' to every play command after this many")
     ap.add_argument("--dead", choices=["none", "refuse", "white"], default="none")
+    ap.add_argument("--cleanup-moves", type=int, default=None,
+                    help="list kgs-genmove_cleanup and play this many random moves with it, then pass")
     ap.add_argument("--log", default=None)
     ap.add_argument("--delay", type=float, default=0.0, help="seconds to sleep in each genmove")
     ap.add_argument("--no-board", action="store_true",

@@ -221,6 +221,21 @@ def test_disputed_score_goes_to_the_referee(tmp_path):
     assert rec["score"] == replay(tmp_path, rec).position.area_score(0.5)
 
 
+def test_disputed_dead_stones_are_played_out_with_cleanup_moves(tmp_path):
+    rec = _only(play_match(tmp_path, fake("--dead", "white", "--cleanup-moves", "3"),
+                           fake("--cleanup-moves", "2", "--seed", "1"), komi=0.5, referee=fake()))
+    assert (rec["reason"], rec["scored_by"]) == ("score", "cleanup")
+    assert "disagree" in rec["detail"] and "played out with kgs-genmove_cleanup" in rec["detail"]
+    game = replay(tmp_path, rec)
+    passes = [m.point == game.pass_point for m in game.moves]
+    first_end = next(i for i in range(1, len(passes)) if passes[i] and passes[i - 1])
+    assert first_end < len(passes) - 2, "no cleanup moves after the first two passes"
+    assert sum(not p for p in passes[first_end + 1:]) == 5  # 3 + 2 cleanup stones, then passes
+    assert game.is_over and rec["moves"] == len(game.moves)
+    # still disputed after the cleanup (one side calls every white stone dead): counted as it stands
+    assert rec["score"] == game.position.area_score(0.5) and rec["dead"] == []
+
+
 def test_no_referee_falls_back_to_counting_the_board(tmp_path):
     rec = _only(play_match(tmp_path, fake("--dead", "refuse"), fake("--no-board"), referee="/nonexistent/referee"))
     assert rec["scored_by"] == "tromp-taylor"

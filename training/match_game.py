@@ -11,9 +11,14 @@ principal variation) becomes that move's comment in the SGF. Other engines are n
 
 Scoring: both engines are asked ``final_status_list dead``. When they agree, those stones are
 removed and the board is counted by Tromp-Taylor area with komi (``Position.area_score``). When
-they disagree or one cannot answer, the referee engine (GNU Go by default) gets the game replayed
-and its ``final_score`` decides (``scored_by: referee``); without a working referee the board is
-counted as it stands (``scored_by: tromp-taylor``).
+they disagree or one cannot answer and both list ``kgs-genmove_cleanup``, the game goes on as
+KGS and CGOS settle disputes: both play cleanup moves (capturing what they call dead) until two
+passes, and the board is then counted as it stands, or without the dead stones if they now
+agree (``scored_by: cleanup``). No judge is needed, and neither side's misreading of a seki can
+decide the game; GNU Go as referee once called a seki dead and reversed a W+14.5 game.
+Otherwise the referee engine (GNU Go by default) gets the game replayed and its ``final_score``
+decides (``scored_by: referee``); without a working referee the board is counted as it stands
+(``scored_by: tromp-taylor``).
 """
 from __future__ import annotations
 
@@ -38,6 +43,7 @@ if TYPE_CHECKING:
 COLOR_NAME = {BLACK: "black", WHITE: "white"}
 COLOR_LETTER = {BLACK: "B", WHITE: "W"}
 ANALYSIS_COMMAND = "go-engine-last_analysis"  # go-engine's report of the search behind its last move
+CLEANUP_COMMAND = "kgs-genmove_cleanup"        # a genmove that captures dead stones before passing
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -193,6 +199,7 @@ class GameRunner:
         self.seconds = {BLACK: 0.0, WHITE: 0.0}
         self.genmoves = {BLACK: 0, WHITE: 0}
         self.reports_search = {BLACK: False, WHITE: False}  # lists ANALYSIS_COMMAND
+        self.cleans_up = {BLACK: False, WHITE: False}       # lists CLEANUP_COMMAND
         self.comments: dict[int, str] = {}                 # move number -> SGF comment
 
     # --- talking to the engines ----------------------------------------------------------------
@@ -261,7 +268,9 @@ class GameRunner:
                 raise
             if cfg.timed:
                 self.clocks[color] = Clock(float(cfg.main_time or 0), float(cfg.move_time or 0))
-            self.reports_search[color] = ANALYSIS_COMMAND in (self._ask_optional_body(color, "list_commands") or "").split()
+            listed = set((self._ask_optional_body(color, "list_commands") or "").split())
+            self.reports_search[color] = ANALYSIS_COMMAND in listed
+            self.cleans_up[color] = CLEANUP_COMMAND in listed
         if cfg.handicap:
             self.game.set_fixed_handicap(cfg.handicap)
 
@@ -287,7 +296,7 @@ class GameRunner:
             self.comments[len(self.game.moves)] = comment
 
     # --- the game --------------------------------------------------------------------------------
-    def _genmove(self, color: int) -> str:
+    def _genmove(self, color: int, command: str = "genmove") -> str:
         if self.stop.is_set():
             raise Interrupted()
         clock = self.clocks.get(color)
@@ -298,7 +307,7 @@ class GameRunner:
         else:
             limit = self.config.hang_timeout
         t0 = time.monotonic()
-        answer = self._ask(color, f"genmove {COLOR_NAME[color]}", timeout=limit)
+        answer = self._ask(color, f"{command} {COLOR_NAME[color]}", timeout=limit)
         used = time.monotonic() - t0
         self.seconds[color] += used
         self.genmoves[color] += 1
@@ -306,16 +315,18 @@ class GameRunner:
             clock.charge(used)
         return answer.strip()
 
-    def _play_loop(self) -> tuple[str, int | None, float | None]:
-        """Play until the game ends; return (reason, winner or None, black's score margin or None)."""
+    def _play_loop(self, cleanup: bool = False) -> tuple[str, int | None, float | None]:
+        """Play until the game ends; return (reason, winner or None, black's score margin or None).
+        ``cleanup``: the moves are asked with ``kgs-genmove_cleanup``."""
         game, n = self.game, self.config.size
+        command = CLEANUP_COMMAND if cleanup else "genmove"
         while True:
             if game.is_over:
                 return "score", None, None
             if len(game.moves) >= self.config.move_cap:
                 return "max-moves", None, None
             color = game.to_play
-            answer = self._genmove(color)
+            answer = self._genmove(color, command)
             if answer.lower() == "resign":
                 return "resign", 3 - color, None
             try:
@@ -343,30 +354,46 @@ class GameRunner:
         except (Forfeit, CoordinateError):
             return None  # cannot score is not a reason to lose a finished game
 
-    def _score(self) -> tuple[float, str, list[str], str]:
-        """(black's margin, scored_by, dead stones, note) for a game that ended on the board."""
-        n = self.config.size
+    def _agreed_dead(self) -> tuple[set[int] | None, str]:
+        """(the dead stones both engines list, "") or (None, why they do not agree)."""
         dead = {c: self._dead_stones(c) for c in (BLACK, WHITE)}
-        if dead[BLACK] is not None and dead[BLACK] == dead[WHITE]:
-            stones = dead[BLACK]
-            board = self.game.position.board().ravel()
-            occupied = {p for p in stones if board[p] != EMPTY}
-            if occupied == stones:
-                counted = board_without(self.game.position, stones)
-                return (counted.area_score(self.config.komi), "engines",
-                        sorted(point_to_vertex(p, n) for p in stones), "")
         if dead[BLACK] is None or dead[WHITE] is None:
-            note = "an engine could not list dead stones"
-        elif dead[BLACK] != dead[WHITE]:
-            note = "engines disagree on dead stones"
-        else:
-            note = "engines listed dead stones on empty points"
+            return None, "an engine could not list dead stones"
+        if dead[BLACK] != dead[WHITE]:
+            return None, "engines disagree on dead stones"
+        board = self.game.position.board().ravel()
+        if any(board[p] == EMPTY for p in dead[BLACK]):
+            return None, "engines listed dead stones on empty points"
+        return dead[BLACK], ""
+
+    def _count_without(self, stones: set[int]) -> tuple[float, list[str]]:
+        n = self.config.size
+        counted = board_without(self.game.position, stones)
+        return counted.area_score(self.config.komi), sorted(point_to_vertex(p, n) for p in stones)
+
+    def _score(self) -> tuple[str, int | None, float | None, str, list[str], str]:
+        """(reason, winner, black's margin, scored_by, dead stones, note) of a game that ended on
+        the board; a cleanup phase may end it otherwise (a resignation, a forfeit raised)."""
+        stones, note = self._agreed_dead()
+        if stones is not None:
+            margin, dead = self._count_without(stones)
+            return "score", None, margin, "engines", dead, ""
+        if self.cleans_up[BLACK] and self.cleans_up[WHITE] and len(self.game.moves) < self.config.move_cap:
+            before = len(self.game.moves)
+            self.game.position.info[bk.I_PASSES] = 0  # the game resumes, as the engines' own do
+            reason, winner, _ = self._play_loop(cleanup=True)
+            note += f"; played out with {CLEANUP_COMMAND} ({len(self.game.moves) - before} moves)"
+            if reason == "resign":
+                return reason, winner, None, None, [], note
+            stones, _ = self._agreed_dead()
+            margin, dead = self._count_without(stones or set())
+            return reason, None, margin, "cleanup", dead, note
         if self.config.referee:
             try:
-                return self._referee_score(), "referee", [], note
+                return "score", None, self._referee_score(), "referee", [], note
             except (GtpClientError, ValueError) as e:
                 note += f"; referee failed: {one_line(str(e))}"
-        return self.game.score(), "tromp-taylor", [], note
+        return "score", None, self.game.score(), "tromp-taylor", [], note
 
     def _referee_score(self) -> float:
         cfg, n = self.config, self.config.size
@@ -397,7 +424,9 @@ class GameRunner:
                 self._setup()
                 reason, winner, margin = self._play_loop()
                 if reason in ("score", "max-moves"):
-                    margin, scored_by, dead, detail = self._score()
+                    ended, winner, margin, scored_by, dead, detail = self._score()
+                    reason = ended if reason == "score" else reason  # no cleanup past the cap
+                if margin is not None:
                     winner = None if margin == 0 else (BLACK if margin > 0 else WHITE)
             except Forfeit as f:
                 forfeited.add(f.color)
