@@ -17,9 +17,10 @@ the same. Each move here takes the first rule that yields a candidate:
    redrawn, except a lone stone, which is kept half the time (throw-ins and nakade need it),
    and a chain of at most ``NAKADE_MAX_STONES`` once a few draws were self-ataris or nothing
    else is left (filling a big eye to kill it). A bigger self-atari is never played: when
-   nothing else is left the side passes, so a seki (two chains sharing their last liberties, where whoever
-   fills one is captured) survives the playout instead of being broken by whoever runs out
-   of moves first, which had turned lost 19x19 endgames into 80% wins in the search's eyes.
+   nothing else is left the side passes, so a seki (two chains sharing their last liberties,
+   where whoever fills one is captured) survives the playout instead of being broken by
+   whoever runs out of moves first (in a real 19x19 endgame that had killed the stones
+   inside a seki in most playouts).
 
 A candidate of rules 1-3 is drawn uniformly among that rule's candidates. The cost is about
 one 3x3 table lookup per neighbour of the previous move, plus the chain walks of the atari
