@@ -14,13 +14,8 @@ the same. Each move here takes the first rule that yields a candidate:
    MoGo's 3x3 patterns (hane, cut, edge moves; ``PATTERNS``) and is not a self-atari.
 3. **Capture** anywhere on the board.
 4. **Random**: a uniformly random legal move that does not fill an own eye; a self-atari is
-   redrawn, except a lone stone, which is kept half the time (throw-ins and nakade need it),
-   and a chain of at most ``NAKADE_MAX_STONES`` once a few draws were self-ataris or nothing
-   else is left (filling a big eye to kill it). A bigger self-atari is never played: when
-   nothing else is left the side passes, so a seki (two chains sharing their last liberties,
-   where whoever fills one is captured) survives the playout instead of being broken by
-   whoever runs out of moves first (in a real 19x19 endgame that had killed the stones
-   inside a seki in most playouts).
+   redrawn (a few times), except a lone stone, which is kept half the time (throw-ins and
+   nakade need it).
 
 A candidate of rules 1-3 is drawn uniformly among that rule's candidates. The cost is about
 one 3x3 table lookup per neighbour of the previous move, plus the chain walks of the atari
@@ -34,7 +29,7 @@ import numpy as np
 from numba import njit
 
 from . import board_kernels as bk
-from .playout import playable, rand_below
+from .playout import pick_random_move, playable, rand_below
 
 # 3x3 patterns around an empty candidate (the centre), written as three rows, top to bottom.
 # 'X' and 'O' are stones of the two colours (a pattern matches for either side to move and
@@ -102,9 +97,8 @@ def build_pattern_table(patterns=PATTERNS) -> np.ndarray:
 PATTERN_TABLE = build_pattern_table()  # a global: Numba bakes it into the compiled kernels
 
 MAX_CANDIDATES = 64
-SELF_ATARI_TRIES = 4      # self-atari draws in a row before a small one is kept
+SELF_ATARI_TRIES = 4      # redraws of a random move that is a self-atari
 LONE_SELF_ATARI_KEEP = 0.5  # chance to keep a lone-stone self-atari anyway
-NAKADE_MAX_STONES = 3     # biggest chain a random move may put in atari (nakade fills)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -147,59 +141,6 @@ def liberties_after_capped(color, links, w, loc, c):
                 if s == hd:
                     break
     return 0 if first < 0 else 1
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _chain_size_after(color, links, w, loc, c):
-    """Stones of c's chain after c plays empty ``loc`` (1 plus the adjacent own chains)."""
-    size = 1
-    h0 = h1 = h2 = -1
-    for nb in (loc - 1, loc + 1, loc - w, loc + w):
-        if color[nb] == c:
-            hd = links[bk.HEAD, nb]
-            if hd != h0 and hd != h1 and hd != h2:
-                size += links[bk.SIZE, hd]
-                if h0 < 0:
-                    h0 = hd
-                elif h1 < 0:
-                    h1 = hd
-                else:
-                    h2 = hd
-    return size
-
-
-@njit(cache=True, nogil=True)
-def _random_move_no_big_self_atari(color, links, info, state, c, w):
-    """Rule 4: a uniformly random legal move for c that fills no own eye, with self-ataris
-    handled as the module docstring says; PASS_LOC when only big self-ataris are left.
-    Rejected points are swapped out of the window of the empty list, as in
-    ``pick_random_move``, so each is tried at most once."""
-    k = info[bk.I_NEMPTY]
-    ko = info[bk.I_KO] if info[bk.I_KO_COLOR] == c else bk.NO_LOC
-    self_ataris = 0
-    small = bk.PASS_LOC  # a small self-atari seen on the way, played if nothing better is left
-    while k > 0:
-        i = rand_below(state, k)
-        loc = links[bk.ELIST, i]
-        if loc != ko and playable(color, links, w, loc, c):
-            if liberties_after_capped(color, links, w, loc, c) >= 2:
-                return loc
-            self_ataris += 1
-            lone = ((links[bk.NBR, loc] >> (bk.NBR_BITS * c)) & bk.NBR_MASK) == 0
-            if lone and rand_below(state, 1 << 20) < LONE_SELF_ATARI_KEEP * (1 << 20):
-                return loc
-            if lone or _chain_size_after(color, links, w, loc, c) <= NAKADE_MAX_STONES:
-                if self_ataris >= SELF_ATARI_TRIES:
-                    return loc
-                if small == bk.PASS_LOC:
-                    small = loc
-        k -= 1
-        other = links[bk.ELIST, k]
-        links[bk.ELIST, i] = other
-        links[bk.EPOS, other] = i
-        links[bk.ELIST, k] = loc
-        links[bk.EPOS, loc] = k
-    return small
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -373,7 +314,15 @@ def heuristic_move(color, links, info, state, c, cand, alist):
         loc = _pick(color, links, w, state, c, ko, cand, k)
         if loc != bk.NO_LOC:
             return loc
-    return _random_move_no_big_self_atari(color, links, info, state, c, w)
+    loc = bk.PASS_LOC
+    for _ in range(SELF_ATARI_TRIES):
+        loc = pick_random_move(color, links, info, state, c)
+        if loc == bk.PASS_LOC or liberties_after_capped(color, links, w, loc, c) >= 2:
+            return loc
+        lone = ((links[bk.NBR, loc] >> (bk.NBR_BITS * c)) & bk.NBR_MASK) == 0
+        if lone and rand_below(state, 1 << 20) < LONE_SELF_ATARI_KEEP * (1 << 20):
+            return loc
+    return loc
 
 
 @njit(cache=True, nogil=True)

@@ -1,23 +1,19 @@
-"""Who owns each point, estimated by playouts, and the life-and-death verdicts built on it
+"""Who owns each point, estimated by random playouts, and the life-and-death verdicts built on it
 (GTP ``final_status_list``, ``final_score``).
 
-Ownership: K heuristic playouts (``heuristic_playout``: atari answers, captures, shapes, no
-seki-breaking self-ataris) from copies of the position, each counted by Tromp-Taylor
-(``board_kernels.area_owner``); a point's ownership is the share of playouts in which each
-colour owns it. Uniformly random playouts, used before, let a lone dead stone in the
-opponent's area live on in many playouts (nobody bothers to capture it) and broke every seki
-by filling a shared liberty; on a real 19x19 end position that made a dead stone "seki" and
-turned W+14.5 into B+10.5. The heuristic playouts capture what is in atari and keep sekis.
+Ownership: K uniform random playouts (``playout.random_playout``) from copies of the position,
+each counted by Tromp-Taylor (``board_kernels.area_owner``); a point's ownership is the share
+of playouts in which each colour owns it. Cheap and rules-exact, but it plays like a beginner:
+it settles clear positions reliably and close fights by chance.
 
 Verdicts, per chain (a chain lives or dies as a whole):
 - **seki**: a black and a white chain border the same neutral empty region (dame as the board
   stands: it touches both colours), neither is clearly dead (owned by the opponent in at most
   ``SEKI_MAX_DEAD`` of the playouts), and either both are contested (each owned by the opponent
-  in at least ``1 - SEKI_MAX_DEAD`` of them), or a point of the region is owned by nobody in
-  most playouts (no side would fill it), or every liberty they share directly is a point
-  neither side can fill (illegal, or self-atari that captures nothing). A playout that breaks a
-  small seki (a fill of at most three stones is still played, for nakade) makes its stones
-  look contested, while a settled group is owned by one side in nearly every playout; an undecided capturing race also reads as seki,
+  in at least ``1 - SEKI_MAX_DEAD`` of them) or every liberty they share directly is a point
+  neither side can fill (illegal, or self-atari that captures nothing). Random playouts break a
+  seki by filling a shared liberty, so seki stones look contested, while a settled group is
+  owned by one side in nearly every playout; an undecided capturing race also reads as seki,
   which scores the same way (both chains stay, the shared points count for nobody).
 - **dead**: otherwise, owned by the opponent in more than half of the playouts.
 - **alive**: everything else.
@@ -30,8 +26,7 @@ import numpy as np
 from numba import njit
 
 from . import board_kernels as bk
-from .heuristic_playout import heuristic_playout
-from .playout import default_max_moves
+from .playout import default_max_moves, random_playout
 from .position import BLACK, EMPTY, WHITE, ZOBRIST, IllegalMove, Position
 
 DEFAULT_PLAYOUTS = 256
@@ -56,7 +51,7 @@ def ownership_counts(color, links, info, zob, seed, count, max_moves, black_owne
         wlinks[:, :] = links
         winfo[:] = info
         winfo[bk.I_PASSES] = 0  # a finished game (two passes) is played on to settle it
-        heuristic_playout(wcolor, wlinks, winfo, zob, state, max_moves, False, no_record, 0)
+        random_playout(wcolor, wlinks, winfo, zob, state, max_moves, False, no_record, 0)
         bk.area_owner(wcolor, n, owner)
         for loc in range(owner.shape[0]):
             if owner[loc] == bk.BLACK:
@@ -83,7 +78,7 @@ class Ownership:
 
 
 def estimate_ownership(position: Position, playouts: int = DEFAULT_PLAYOUTS, seed: int = 0) -> Ownership:
-    """Ownership shares from ``playouts`` heuristic playouts (deterministic for a seed)."""
+    """Ownership shares from ``playouts`` random playouts (deterministic for a seed)."""
     if playouts < 1:
         raise ValueError("need at least one playout")
     cells = position.color.shape[0]
@@ -169,12 +164,8 @@ def final_status(position: Position, playouts: int = DEFAULT_PLAYOUTS, seed: int
     chain_of = {p: i for i, ch in enumerate(all_chains) for p in ch}
     dead_share = [float(np.mean(own.of(3 - int(board[ch[0]]))[ch])) for ch in all_chains]
     status = ["dead" if s > 0.5 else "alive" for s in dead_share]
-    neutral = 1.0 - own.black - own.white
     for region in _neutral_regions(position):
         edge = sorted({chain_of[q] for p in region for q in _neighbours(p, n) if board[q] != EMPTY})
-        # a point that most playouts leave to nobody: no side fills it (the playouts never
-        # put a big chain in atari), which a dame would not survive
-        stays_neutral = any(neutral[p] > 0.5 for p in region)
         for a in edge:
             for b in edge:
                 if board[all_chains[a][0]] != BLACK or board[all_chains[b][0]] != WHITE:
@@ -182,8 +173,7 @@ def final_status(position: Position, playouts: int = DEFAULT_PLAYOUTS, seed: int
                 if max(dead_share[a], dead_share[b]) > SEKI_MAX_DEAD:
                     continue
                 contested = min(dead_share[a], dead_share[b]) >= 1.0 - SEKI_MAX_DEAD
-                if (contested or stays_neutral
-                        or _unfillable(position, region, all_chains[a], all_chains[b])):
+                if contested or _unfillable(position, region, all_chains[a], all_chains[b]):
                     status[a] = status[b] = "seki"
     return {p: status[i] for i, ch in enumerate(all_chains) for p in ch}
 

@@ -97,7 +97,7 @@ class EngineConfig:
     komi: float = 7.5
     player: str = "random"
     player_options: PlayerOptions = field(default_factory=PlayerOptions)
-    ownership_playouts: int = 256   # heuristic playouts behind final_status_list / final_score
+    ownership_playouts: int = 256   # random playouts behind final_status_list / final_score
     seed: int = 0
     ponder: bool = False            # search on the opponent's time after genmove
 

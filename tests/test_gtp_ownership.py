@@ -102,20 +102,22 @@ def test_gtp_cli_options_reach_the_engine_config():
         build_parser().parse_args(["gtp", "--player", "nobody"])
 
 
+@pytest.mark.xfail(strict=True, reason="known limit: a kill by a bulky-five sacrifice is beyond "
+                   "the random playouts behind final_status_list; they call the white group seki")
 def test_a_real_19x19_end_position_is_judged_right():
-    """The end of a real game against GNU Go level 10 (tests/fixtures/sgf/seki_endgame_19.sgf):
-    a lone black stone (E13) is dead in white's area, and the white group of the top right
-    shares its only two liberties (S17, T16) with the black stones inside it: a seki. GNU Go
-    called that white group dead (B+13.5); random playouts, used before, broke the seki and
-    let E13 live (B+10.5). Counted right it is W+14.5."""
+    """The end of a real game against GNU Go level 10 (tests/fixtures/sgf/bulky_five_kill_19.sgf).
+    The white group of the top right shares its only two liberties (S17, T16) with the four
+    black stones inside it, which looks like a seki. But Black kills by playing S17: White
+    captures five stones, and the space they leave is a bulky five whose vital point, T18,
+    is Black's next move. GNU Go's owl reading agrees (``owl_attack R19`` answers ``1 S17``).
+    E13 is a dead black stone. Counted right it is B+13.5. Our judgement calls the white
+    group seki (B+10.5); this test fails until the dead-stone reading sees such kills."""
     from pathlib import Path
 
     from gtp.engine import EngineConfig, GtpEngine
-    sgf = Path(__file__).parent / "fixtures" / "sgf" / "seki_endgame_19.sgf"
+    sgf = Path(__file__).parent / "fixtures" / "sgf" / "bulky_five_kill_19.sgf"
     engine = GtpEngine(EngineConfig(player="random"))
     assert engine.handle_line(f"loadsgf {sgf}").startswith("=")
-    assert engine.handle_line("final_score") == "= W+14.5\n\n"
     dead = engine.handle_line("final_status_list dead").split()
-    seki = engine.handle_line("final_status_list seki").split()
-    assert "E13" in dead and "F19" in dead and "T19" not in dead and "R19" not in dead
-    assert {"T19", "S18", "R19", "T12"} <= set(seki)
+    assert "E13" in dead and "F19" in dead and "R19" in dead and "T19" not in dead
+    assert engine.handle_line("final_score") == "= B+13.5\n\n"

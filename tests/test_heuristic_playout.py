@@ -212,21 +212,6 @@ def test_rollout_search_player_uses_heuristic_playouts_by_default():
     assert player_from_options(extra={"playout": "random"}).mcts.rollout.kind == "random"
 
 
-# A seki: the white ring (F9 ... J6) and the black chain inside it (J9 J8 H8 J7) share their
-# only two liberties, G8 and H7. Whoever fills one is captured, so neither should: the rest
-# of the board is black's, with three one-point eyes (A9 C9 B7) and no other empty point.
-SEKI_IN_THE_CORNER = """
-. X . X X O O O X
-X X X X X O . X X
-X . X X X O O . X
-X X X X X X O O O
-X X X X X X X X X
-X X X X X X X X X
-X X X X X X X X X
-X X X X X X X X X
-X X X X X X X X X
-"""
-
 # A nakade: the white ring's eye space C5 D5 E5 holds a black stone on its vital point, and
 # the ring has no outside liberty. Black kills by filling (a two-stone self-atari); the rest of
 # the board is black's, with one-point eyes on the first line.
@@ -261,17 +246,8 @@ def _at(text: str, vertex: str) -> int:
     return int(pos.p2l[vertex_to_point(vertex, pos.n)])
 
 
-@pytest.mark.parametrize("to_play", [BLACK, WHITE])
-def test_playouts_never_break_a_seki_between_big_chains(to_play):
-    finals = _playouts(SEKI_IN_THE_CORNER, to_play, 200)
-    start = Position.from_ascii(SEKI_IN_THE_CORNER).color
-    for color in finals:
-        # both sides pass: filling G8 or H7 would be a self-atari of five or ten stones
-        assert np.array_equal(color, start)
-
-
-def test_playouts_still_kill_by_nakade():
+def test_playouts_kill_by_nakade():
     finals = _playouts(NAKADE_STRAIGHT_THREE, BLACK, 200)
     ring = _at(NAKADE_STRAIGHT_THREE, "B6")
     killed = sum(int(color[ring]) != WHITE for color in finals)
-    assert killed >= 190, killed  # the two-stone fill is small enough to be played
+    assert killed >= 190, killed  # the two-stone fill (a self-atari) is played when nothing else is left

@@ -14,9 +14,8 @@ removed and the board is counted by Tromp-Taylor area with komi (``Position.area
 they disagree or one cannot answer and both list ``kgs-genmove_cleanup``, the game goes on as
 KGS and CGOS settle disputes: both play cleanup moves (capturing what they call dead) until two
 passes, and the board is then counted as it stands, or without the dead stones if they now
-agree (``scored_by: cleanup``). No judge is needed, and neither side's misreading of a seki can
-decide the game; GNU Go as referee once called a seki dead and reversed a W+14.5 game.
-Otherwise the referee engine (GNU Go by default) gets the game replayed and its ``final_score``
+agree (``scored_by: cleanup``). No judge is needed, and the opponent never judges its own game:
+a side that calls stones dead must capture them on the board. Otherwise the referee engine (GNU Go by default) gets the game replayed and its ``final_score``
 decides (``scored_by: referee``); without a working referee the board is counted as it stands
 (``scored_by: tromp-taylor``).
 """
