@@ -15,9 +15,10 @@ they disagree or one cannot answer and both list ``kgs-genmove_cleanup``, the ga
 KGS and CGOS settle disputes: both play cleanup moves (capturing what they call dead) until two
 passes, and the board is then counted as it stands, or without the dead stones if they now
 agree (``scored_by: cleanup``). No judge is needed, and the opponent never judges its own game:
-a side that calls stones dead must capture them on the board. Otherwise the referee engine (GNU Go by default) gets the game replayed and its ``final_score``
-decides (``scored_by: referee``); without a working referee the board is counted as it stands
-(``scored_by: tromp-taylor``).
+a side that calls stones dead must capture them on the board. Otherwise the referee engine
+(GNU Go by default) gets the game replayed and its ``final_score`` decides (``scored_by:
+referee``); without a working referee the board is counted as it stands (``scored_by:
+tromp-taylor``).
 """
 from __future__ import annotations
 
