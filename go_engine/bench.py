@@ -3,7 +3,8 @@
 ``board``: uniform random playouts from the empty board, single thread, after a warm-up
 that also fills Numba's cache; moves/s counts every move and pass played in playouts;
 also per CPU second of the process (on shared cores wall-clock figures say little). The
-``heuristic_*`` rows time the MoGo-style playouts of ``heuristic_playout`` the same way.
+``heuristic_*`` rows time the MoGo-style playouts of ``heuristic_playout`` the same way, and
+``nakade_*`` rows those playouts with the nakade self-atari rule.
 ``search``: MCTS simulations/s at 1 and 2 threads (the bar: 2 threads >= 1.7x one thread),
 in the default mode (one search lane per thread) and the reproducible batch mode.
 """
@@ -14,18 +15,19 @@ import time
 from .playout import default_max_moves
 from .position import ZOBRIST, Position
 from .priors import no_policy
-from .rollouts import PLAYOUT_HEURISTIC, PLAYOUT_PATTERN, PLAYOUT_RANDOM, pattern_policy_arrays, playout_batch
+from .rollouts import (PLAYOUT_HEURISTIC, PLAYOUT_NAKADE, PLAYOUT_PATTERN, PLAYOUT_RANDOM, pattern_policy_arrays,
+                       playout_batch)
 
 
 def bench_board(sizes: tuple[int, ...] = (9, 19), seconds: float = 3.0, komi: float = 7.0) -> dict:
-    """Playouts/s and moves/s per board size and playout kind (uniform random, then
-    heuristic), measured for about ``seconds`` each."""
+    """Playouts/s and moves/s per board size and playout kind (uniform random, heuristic,
+    heuristic with nakade), measured for about ``seconds`` each."""
     results: dict[str, float] = {}
     pol = no_policy()
     for n in sizes:
         pos = Position(n)
         max_moves = default_max_moves(n)
-        for prefix, kind in (("", PLAYOUT_RANDOM), ("heuristic_", PLAYOUT_HEURISTIC)):
+        for prefix, kind in (("", PLAYOUT_RANDOM), ("heuristic_", PLAYOUT_HEURISTIC), ("nakade_", PLAYOUT_NAKADE)):
             playout_batch(kind, pos.color, pos.links, pos.info, ZOBRIST, pol, 1, 50, max_moves, komi)  # warm-up
             count, moves, elapsed, cpu, seed = 0, 0, 0.0, 0.0, 2
             chunk = (2000 if n <= 9 else 500) // (4 if prefix else 1)

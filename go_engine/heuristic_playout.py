@@ -17,6 +17,11 @@ the same. Each move here takes the first rule that yields a candidate:
    redrawn (a few times), except a lone stone, which is kept half the time (throw-ins and
    nakade need it).
 
+The ``nakade`` variant (playout kind ``nakade``) adds what killing a group by nakade takes:
+a self-atari of several stones is kept when ``nakade.bad_selfatari`` finds that its capture
+leaves a dead eye shape (bent three, bulky five...), and before rule 1, a capture of 3-6
+stones that left such a shape is answered on its vital point.
+
 A candidate of rules 1-3 is drawn uniformly among that rule's candidates. The cost is about
 one 3x3 table lookup per neighbour of the previous move, plus the chain walks of the atari
 rules, so a playout stays a few times cheaper than the pattern softmax of ``rollout_policy``.
@@ -30,6 +35,9 @@ from numba import njit
 
 from . import board_kernels as bk
 from .playout import pick_random_move, playable, rand_below
+from .nakade import SCRATCH, bad_selfatari, liberties_after_capped, vital_point_after_capture
+
+assert SCRATCH <= 64  # heuristic_move lends its candidate buffer (MAX_CANDIDATES) as scratch
 
 # 3x3 patterns around an empty candidate (the centre), written as three rows, top to bottom.
 # 'X' and 'O' are stones of the two colours (a pattern matches for either side to move and
@@ -110,39 +118,6 @@ def pattern_key(color, w, loc):
             | (np.int64(color[loc + w]) << 12) | (np.int64(color[loc + w + 1]) << 14))
 
 
-@njit(cache=True, nogil=True)
-def liberties_after_capped(color, links, w, loc, c):
-    """min(2, liberties of c's chain after c plays empty ``loc``), with an adjacent enemy
-    chain in atari counted as captured (its touching stone's point becomes a liberty).
-    Needs no scratch: it stops at the second distinct liberty."""
-    opp = 3 - c
-    first = -1
-    for nb in (loc - 1, loc + 1, loc - w, loc + w):
-        col = color[nb]
-        if col == bk.EMPTY or (col == opp and links[bk.LIBS, links[bk.HEAD, nb]] == 1):
-            if first < 0:
-                first = nb
-            elif nb != first:
-                return 2
-    for nb in (loc - 1, loc + 1, loc - w, loc + w):
-        if color[nb] == c:
-            hd = links[bk.HEAD, nb]
-            if links[bk.LIBS, hd] >= 3:
-                return 2  # it loses at most loc
-            s = hd
-            while True:
-                for e in (s - 1, s + 1, s - w, s + w):
-                    if color[e] == bk.EMPTY and e != loc:
-                        if first < 0:
-                            first = e
-                        elif e != first:
-                            return 2
-                s = links[bk.NEXT, s]
-                if s == hd:
-                    break
-    return 0 if first < 0 else 1
-
-
 @njit(cache=True, nogil=True, inline="always")
 def chain_liberty(color, links, w, hd):
     """One liberty of the chain headed by hd (its only one when it is in atari)."""
@@ -197,7 +172,7 @@ def _atari_candidates(color, links, w, last, c, cand):
             if s == hd:
                 break
         lib = chain_liberty(color, links, w, hd)  # or extend, if that gets out of atari
-        if lib != bk.NO_LOC and k < MAX_CANDIDATES and liberties_after_capped(color, links, w, lib, c) >= 2:
+        if lib != bk.NO_LOC and k < MAX_CANDIDATES and liberties_after_capped(color, links, w, lib, c, bk.NO_LOC) >= 2:
             cand[k] = lib
             k += 1
     return k
@@ -210,7 +185,7 @@ def _pattern_candidates(color, links, w, last, c, cand):
     for loc in (last - w - 1, last - w, last - w + 1, last - 1, last + 1,
                 last + w - 1, last + w, last + w + 1):
         if (color[loc] == bk.EMPTY and PATTERN_TABLE[pattern_key(color, w, loc)]
-                and liberties_after_capped(color, links, w, loc, c) >= 2):
+                and liberties_after_capped(color, links, w, loc, c, bk.NO_LOC) >= 2):
             cand[k] = loc
             k += 1
     return k
@@ -292,13 +267,20 @@ def _capture_candidates(color, links, w, c, alist, cand):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def heuristic_move(color, links, info, state, c, cand, alist):
+def heuristic_move(color, links, info, state, c, cand, alist, nakade):
     """The move c plays in a heuristic playout (rules of the module docstring), or PASS_LOC.
-    ``alist``: the chains in atari, from ``init_ataris`` kept by ``_note_ataris``."""
+    ``alist``: the chains in atari, from ``init_ataris`` kept by ``_note_ataris``. With
+    ``nakade``, a capture of 3-6 stones that opened a dead eye space is answered on its vital
+    point, and a random self-atari of several stones is kept when ``nakade.bad_selfatari``
+    finds it a nakade (both reuse ``cand`` as scratch)."""
     w = info[bk.I_N] + 2
     ko = info[bk.I_KO] if info[bk.I_KO_COLOR] == c else bk.NO_LOC
     last = info[bk.I_LAST]
     if last > 0 and color[last] == 3 - c:
+        if nakade and info[bk.I_LAST_CAPS] >= 3:
+            loc = vital_point_after_capture(color, w, last, info[bk.I_LAST_CAPS], cand)
+            if loc != bk.NO_LOC and loc != ko and playable(color, links, w, loc, c):
+                return loc
         k = _atari_candidates(color, links, w, last, c, cand)
         if k > 0:
             loc = _pick(color, links, w, state, c, ko, cand, k)
@@ -317,26 +299,30 @@ def heuristic_move(color, links, info, state, c, cand, alist):
     loc = bk.PASS_LOC
     for _ in range(SELF_ATARI_TRIES):
         loc = pick_random_move(color, links, info, state, c)
-        if loc == bk.PASS_LOC or liberties_after_capped(color, links, w, loc, c) >= 2:
+        if loc == bk.PASS_LOC or liberties_after_capped(color, links, w, loc, c, bk.NO_LOC) >= 2:
             return loc
         lone = ((links[bk.NBR, loc] >> (bk.NBR_BITS * c)) & bk.NBR_MASK) == 0
-        if lone and rand_below(state, 1 << 20) < LONE_SELF_ATARI_KEEP * (1 << 20):
+        if lone:
+            if rand_below(state, 1 << 20) < LONE_SELF_ATARI_KEEP * (1 << 20):
+                return loc
+        elif nakade and not bad_selfatari(color, links, w, loc, c, cand):
             return loc
     return loc
 
 
 @njit(cache=True, nogil=True)
-def heuristic_playout(color, links, info, zob, state, max_moves, record, first_ply, ply0):
+def heuristic_playout(color, links, info, zob, state, max_moves, record, first_ply, ply0, nakade):
     """Play heuristic moves to the end in place; return the number of moves played. With
     ``record``, first_ply[loc] (if still -1) gets the ply from the search root (the playout
-    starts at ply0) of the first move on loc, for RAVE."""
+    starts at ply0) of the first move on loc, for RAVE. ``nakade``: see ``heuristic_move``."""
     cand = np.empty(MAX_CANDIDATES, np.int64)
     alist = np.empty(color.shape[0] + 1, np.int64)
-    return _heuristic_moves(color, links, info, zob, state, max_moves, record, first_ply, ply0, cand, alist)
+    return _heuristic_moves(color, links, info, zob, state, max_moves, record, first_ply, ply0, cand, alist,
+                            nakade)
 
 
 @njit(cache=True, nogil=True)
-def _heuristic_moves(color, links, info, zob, state, max_moves, record, first_ply, ply0, cand, alist):
+def _heuristic_moves(color, links, info, zob, state, max_moves, record, first_ply, ply0, cand, alist, nakade):
     """The move loop of ``heuristic_playout``, on scratch arrays the caller keeps alive."""
     color = bk.borrow(color)
     links = bk.borrow(links)
@@ -352,7 +338,7 @@ def _heuristic_moves(color, links, info, zob, state, max_moves, record, first_pl
     h = np.uint64(0)
     moves = 0
     while moves < max_moves and info[bk.I_PASSES] < 2:
-        loc = heuristic_move(color, links, info, state, c, cand, alist)
+        loc = heuristic_move(color, links, info, state, c, cand, alist, nakade)
         if loc == bk.PASS_LOC:
             bk.play_pass(info, c)
         else:

@@ -32,7 +32,7 @@ from .search import MCTS, ProgressCallback, SearchConfig, SearchResult
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ROLLOUT_PLAYOUT = "heuristic"  # playouts of the search without networks
+DEFAULT_ROLLOUT_PLAYOUT = "nakade"  # playouts of the search without networks (heuristic + nakade rules)
 
 
 @dataclass(frozen=True)
@@ -189,8 +189,8 @@ def player_from_options(seed: int | None = None, seconds: float | None = None, p
                         evaluator: Evaluator | None = None) -> MCTSPlayer:
     """Build an MCTSPlayer from front-end options. ``extra`` may name any ``SearchConfig`` or
     ``PlayerConfig`` field as text (``rave_equiv=0``, ``c_puct=1.5``, ``resign=false``), or
-    ``playout=heuristic|random|pattern`` (the playout kernel: heuristic by default without an
-    evaluator, random with one; ``prior=pattern`` for pattern priors);
+    ``playout=nakade|heuristic|random|pattern`` (the playout kernel: nakade by default without
+    an evaluator, random with one; ``prior=pattern`` for pattern priors);
     an unknown key or a bad value raises ValueError naming it. ``evaluator`` (e.g. the
     networks) replaces the native priors."""
     search_fields = {f.name: f.type for f in fields(SearchConfig)}

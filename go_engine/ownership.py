@@ -1,17 +1,21 @@
-"""Who owns each point, estimated by random playouts, and the life-and-death verdicts built on it
+"""Who owns each point, estimated by playouts, and the life-and-death verdicts built on it
 (GTP ``final_status_list``, ``final_score``).
 
-Ownership: K uniform random playouts (``playout.random_playout``) from copies of the position,
-each counted by Tromp-Taylor (``board_kernels.area_owner``); a point's ownership is the share
-of playouts in which each colour owns it. Cheap and rules-exact, but it plays like a beginner:
-it settles clear positions reliably and close fights by chance.
+Ownership: K heuristic playouts with the nakade rules (``heuristic_playout``, kind ``nakade``)
+from copies of the position, each counted by Tromp-Taylor (``board_kernels.area_owner``); a
+point's ownership is the share of playouts in which each colour owns it. They answer ataris,
+capture, and kill by nakade (a sacrifice whose capture leaves a dead eye shape, then the vital
+point), so they settle clear positions reliably; close fights they still settle by chance.
+Uniform random playouts, used before, called a group that dies by a bulky-five sacrifice a seki
+(``tests/fixtures/sgf/bulky_five_kill_19.sgf``).
 
 Verdicts, per chain (a chain lives or dies as a whole):
 - **seki**: a black and a white chain border the same neutral empty region (dame as the board
   stands: it touches both colours), neither is clearly dead (owned by the opponent in at most
   ``SEKI_MAX_DEAD`` of the playouts), and either both are contested (each owned by the opponent
   in at least ``1 - SEKI_MAX_DEAD`` of them) or every liberty they share directly is a point
-  neither side can fill (illegal, or self-atari that captures nothing). Random playouts break a
+  neither side can fill (illegal, or a self-atari that captures nothing and is no nakade:
+  ``nakade.bad_selfatari``). Random playouts break a
   seki by filling a shared liberty, so seki stones look contested, while a settled group is
   owned by one side in nearly every playout; an undecided capturing race also reads as seki,
   which scores the same way (both chains stay, the shared points count for nobody).
@@ -26,7 +30,9 @@ import numpy as np
 from numba import njit
 
 from . import board_kernels as bk
-from .playout import default_max_moves, random_playout
+from .nakade import SCRATCH, bad_selfatari
+from .heuristic_playout import heuristic_playout
+from .playout import default_max_moves
 from .position import BLACK, EMPTY, WHITE, ZOBRIST, IllegalMove, Position
 
 DEFAULT_PLAYOUTS = 256
@@ -51,7 +57,7 @@ def ownership_counts(color, links, info, zob, seed, count, max_moves, black_owne
         wlinks[:, :] = links
         winfo[:] = info
         winfo[bk.I_PASSES] = 0  # a finished game (two passes) is played on to settle it
-        random_playout(wcolor, wlinks, winfo, zob, state, max_moves, False, no_record, 0)
+        heuristic_playout(wcolor, wlinks, winfo, zob, state, max_moves, False, no_record, 0, True)
         bk.area_owner(wcolor, n, owner)
         for loc in range(owner.shape[0]):
             if owner[loc] == bk.BLACK:
@@ -78,7 +84,7 @@ class Ownership:
 
 
 def estimate_ownership(position: Position, playouts: int = DEFAULT_PLAYOUTS, seed: int = 0) -> Ownership:
-    """Ownership shares from ``playouts`` random playouts (deterministic for a seed)."""
+    """Ownership shares from ``playouts`` nakade playouts (deterministic for a seed)."""
     if playouts < 1:
         raise ValueError("need at least one playout")
     cells = position.color.shape[0]
@@ -115,17 +121,14 @@ def _neighbours(p: int, n: int) -> list[int]:
 
 
 def _cannot_fill(position: Position, point: int, c: int) -> bool:
-    """Would c playing ``point`` be illegal, or self-atari that captures nothing?"""
-    trial = position.copy()
-    before = trial.captures
-    try:
-        trial.play(point, c, superko=False)
-    except IllegalMove:
+    """Would c playing ``point`` be illegal, or a self-atari that captures nothing and kills
+    nothing (``nakade.bad_selfatari``: filling a shared liberty to sacrifice stones whose
+    capture leaves a dead eye shape breaks what only looks like a seki)?"""
+    if position.color[int(position.p2l[point])] != EMPTY or not position.is_legal(point, c, superko=False):
         return True
-    if trial.captures != before:
-        return False
-    loc = int(trial.p2l[point])
-    return int(trial.links[bk.LIBS, trial.links[bk.HEAD, loc]]) <= 1
+    loc = int(position.p2l[point])
+    return bool(bad_selfatari(position.color, position.links, position.n + 2, loc, c,
+                              np.empty(SCRATCH, np.int64)))
 
 
 def _neutral_regions(position: Position) -> list[set[int]]:

@@ -9,8 +9,9 @@ selects and backs up under a spin lock while the other lanes play out (faster, n
 reproducible).
 
 Playout kernels are chosen by a code: ``PLAYOUT_RANDOM`` (``playout.random_playout``),
-``PLAYOUT_PATTERN`` (the pattern policy of ``rollout_policy``; its arrays arrive in ``pol``) or
-``PLAYOUT_HEURISTIC`` (MoGo-style rules, ``heuristic_playout``).
+``PLAYOUT_PATTERN`` (the pattern policy of ``rollout_policy``; its arrays arrive in ``pol``),
+``PLAYOUT_HEURISTIC`` (MoGo-style rules, ``heuristic_playout``), or ``PLAYOUT_NAKADE`` (those
+rules keeping the nakade self-ataris of ``nakade``).
 """
 from __future__ import annotations
 
@@ -36,7 +37,9 @@ from .tree import (F_RAVE_EQUIV, I_PRIOR_KIND, LEAF_COLLISION, LEAF_PENDING,  # 
 PLAYOUT_RANDOM = 0
 PLAYOUT_PATTERN = 1   # AlphaGo's fast rollout policy (``rollout_policy.policy_playout``)
 PLAYOUT_HEURISTIC = 2  # atari, 3x3 shape and capture rules, then random (``heuristic_playout``)
-PLAYOUT_NAMES = {"random": PLAYOUT_RANDOM, "pattern": PLAYOUT_PATTERN, "heuristic": PLAYOUT_HEURISTIC}
+PLAYOUT_NAKADE = 3     # the same, keeping the self-ataris that ``nakade`` finds nakade
+PLAYOUT_NAMES = {"random": PLAYOUT_RANDOM, "pattern": PLAYOUT_PATTERN, "heuristic": PLAYOUT_HEURISTIC,
+                 "nakade": PLAYOUT_NAKADE}
 
 
 @njit(cache=True, nogil=True)
@@ -65,8 +68,9 @@ def run_playout(kind, color, links, info, zob, state, max_moves, pol, record, fi
         if record:
             first_ply_from_age(color, links, info, first_ply, root_ply, ply0)
         return moves
-    if kind == PLAYOUT_HEURISTIC:
-        return heuristic_playout(color, links, info, zob, state, max_moves, record, first_ply, ply0)
+    if kind == PLAYOUT_HEURISTIC or kind == PLAYOUT_NAKADE:
+        return heuristic_playout(color, links, info, zob, state, max_moves, record, first_ply, ply0,
+                                 kind == PLAYOUT_NAKADE)
     return random_playout(color, links, info, zob, state, max_moves, record, first_ply, ply0)
 
 

@@ -43,7 +43,7 @@ def add_gtp_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weights", default=None,
                         help="network weight file for network players (policy: default data/policy_<size>.npz)")
     parser.add_argument("--ownership-playouts", type=int, default=256,
-                        help="random playouts behind final_status_list and final_score")
+                        help="nakade playouts behind final_status_list and final_score")
     parser.add_argument("--ponder", action="store_true",
                         help="search players keep searching on the opponent's time after genmove "
                              "(until the next command arrives)")

@@ -102,16 +102,14 @@ def test_gtp_cli_options_reach_the_engine_config():
         build_parser().parse_args(["gtp", "--player", "nobody"])
 
 
-@pytest.mark.xfail(strict=True, reason="known limit: a kill by a bulky-five sacrifice is beyond "
-                   "the random playouts behind final_status_list; they call the white group seki")
 def test_a_real_19x19_end_position_is_judged_right():
     """The end of a real game against GNU Go level 10 (tests/fixtures/sgf/bulky_five_kill_19.sgf).
     The white group of the top right shares its only two liberties (S17, T16) with the four
     black stones inside it, which looks like a seki. But Black kills by playing S17: White
     captures five stones, and the space they leave is a bulky five whose vital point, T18,
     is Black's next move. GNU Go's owl reading agrees (``owl_attack R19`` answers ``1 S17``).
-    E13 is a dead black stone. Counted right it is B+13.5. Our judgement calls the white
-    group seki (B+10.5); this test fails until the dead-stone reading sees such kills."""
+    E13 is a dead black stone. Counted right it is B+13.5. Random playouts called the white
+    group seki (B+10.5); the nakade playouts behind the judgement now see the kill."""
     from pathlib import Path
 
     from gtp.engine import EngineConfig, GtpEngine

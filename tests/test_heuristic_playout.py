@@ -28,7 +28,7 @@ def first_move(pos: Position, seed: int = 1) -> str:
     cand = np.empty(hp.MAX_CANDIDATES, np.int64)
     alist = np.empty(color.shape[0] + 1, np.int64)
     hp.init_ataris(color, links, alist)
-    loc = int(hp.heuristic_move(color, links, info, state, int(info[bk.I_TO_PLAY]), cand, alist))
+    loc = int(hp.heuristic_move(color, links, info, state, int(info[bk.I_TO_PLAY]), cand, alist, False))
     return "pass" if loc == bk.PASS_LOC else point_to_vertex(int(pos.l2p[loc]), pos.n)
 
 
@@ -93,7 +93,7 @@ def test_capped_liberties_equal_the_full_count_capped(n, moves, seed):
             if pos.color[loc] != bk.EMPTY:
                 continue
             full = liberties_after(pos.color, pos.links, w, loc, c, marks)
-            assert hp.liberties_after_capped(pos.color, pos.links, w, loc, c) == min(2, full)
+            assert hp.liberties_after_capped(pos.color, pos.links, w, loc, c, 0) == min(2, full)
             assert not marks.any()
 
 
@@ -146,8 +146,8 @@ def _capture_points_by_scan(color, links, w, c) -> set[int]:
 
 
 @settings(max_examples=12, deadline=None)
-@given(n=st.sampled_from([5, 9, 13]), moves=st.integers(0, 40), seed=st.integers(0, 10 ** 6))
-def test_atari_notes_find_the_same_captures_as_a_board_scan(n, moves, seed):
+@given(n=st.sampled_from([5, 9, 13]), moves=st.integers(0, 40), seed=st.integers(0, 10 ** 6), nakade=st.booleans())
+def test_atari_notes_find_the_same_captures_as_a_board_scan(n, moves, seed, nakade):
     """Rule 3 reads incremental notes of the chains in atari; at every move of a playout
     they must give exactly the capturing points a scan of the whole board finds."""
     pos = _random_position(n, moves, seed)
@@ -167,7 +167,7 @@ def test_atari_notes_find_the_same_captures_as_a_board_scan(n, moves, seed):
             assert set(cand[:k].tolist()) == _capture_points_by_scan(color, links, w, side)
             assert k == len(set(cand[:k].tolist()))  # each point once
             checked += k
-        loc = int(hp.heuristic_move(color, links, info, state, c, cand, alist))
+        loc = int(hp.heuristic_move(color, links, info, state, c, cand, alist, nakade))
         if loc == bk.PASS_LOC:
             bk.play_pass(info, c)
         else:
@@ -177,15 +177,16 @@ def test_atari_notes_find_the_same_captures_as_a_board_scan(n, moves, seed):
     assert bk.check_links(color, links, info) == 0
 
 
+@pytest.mark.parametrize("nakade", [False, True], ids=["heuristic", "nakade"])
 @pytest.mark.parametrize("n", [9, 19])
-def test_playouts_leave_sound_boards_and_finish(n):
+def test_playouts_leave_sound_boards_and_finish(n, nakade):
     pos = _random_position(n, 10, seed=n)
     color, links, info = pos.color.copy(), pos.links.copy(), pos.info.copy()
     state = np.array([12345], np.uint64)
     first_ply = np.full(color.shape[0], -1, np.int32)
     for _ in range(20):
         color[:], links[:, :], info[:] = pos.color, pos.links, pos.info
-        moves = hp.heuristic_playout(color, links, info, ZOBRIST, state, 3 * n * n + 20, True, first_ply, 0)
+        moves = hp.heuristic_playout(color, links, info, ZOBRIST, state, 3 * n * n + 20, True, first_ply, 0, nakade)
         assert moves < 3 * n * n + 20 and info[bk.I_PASSES] >= 2
         assert bk.check_links(color, links, info) == 0
     assert (first_ply >= 0).sum() > 0
@@ -206,9 +207,10 @@ def test_search_with_heuristic_playouts_finds_the_obvious_move(text, komi, answe
     assert_visits_add_up(mcts)
 
 
-def test_rollout_search_player_uses_heuristic_playouts_by_default():
+def test_rollout_search_player_uses_nakade_playouts_by_default():
     from go_engine.mcts_player import player_from_options
-    assert player_from_options().mcts.rollout.kind == "heuristic"
+    assert player_from_options().mcts.rollout.kind == "nakade"
+    assert player_from_options(extra={"playout": "heuristic"}).mcts.rollout.kind == "heuristic"
     assert player_from_options(extra={"playout": "random"}).mcts.rollout.kind == "random"
 
 
@@ -226,7 +228,7 @@ X . X . X . X
 """
 
 
-def _playouts(text: str, to_play: int, count: int, seed: int = 7) -> list[np.ndarray]:
+def _playouts(text: str, to_play: int, count: int, seed: int = 7, nakade: bool = False) -> list[np.ndarray]:
     """The final ``color`` arrays of ``count`` heuristic playouts from an ASCII position."""
     pos = Position.from_ascii(text, to_play=to_play)
     n = pos.n
@@ -235,7 +237,7 @@ def _playouts(text: str, to_play: int, count: int, seed: int = 7) -> list[np.nda
     finals = []
     for _ in range(count):
         color, links, info = pos.color.copy(), pos.links.copy(), pos.info.copy()
-        hp.heuristic_playout(color, links, info, ZOBRIST, state, 3 * n * n, False, first_ply, 0)
+        hp.heuristic_playout(color, links, info, ZOBRIST, state, 3 * n * n, False, first_ply, 0, nakade)
         assert bk.check_links(color, links, info) == 0 and info[bk.I_PASSES] >= 2
         finals.append(color)
     return finals
@@ -246,8 +248,9 @@ def _at(text: str, vertex: str) -> int:
     return int(pos.p2l[vertex_to_point(vertex, pos.n)])
 
 
-def test_playouts_kill_by_nakade():
-    finals = _playouts(NAKADE_STRAIGHT_THREE, BLACK, 200)
+@pytest.mark.parametrize("nakade", [False, True], ids=["heuristic", "nakade"])
+def test_playouts_kill_by_nakade(nakade):
+    finals = _playouts(NAKADE_STRAIGHT_THREE, BLACK, 200, nakade=nakade)
     ring = _at(NAKADE_STRAIGHT_THREE, "B6")
     killed = sum(int(color[ring]) != WHITE for color in finals)
     assert killed >= 190, killed  # the two-stone fill (a self-atari) is played when nothing else is left

@@ -34,7 +34,7 @@ def _pattern_weights(tmp_path):
     return str(path)
 
 
-@pytest.mark.parametrize("kind", ["random", "heuristic", "pattern"])
+@pytest.mark.parametrize("kind", ["random", "heuristic", "nakade", "pattern"])
 def test_fast_rollouts_score_a_decided_position_from_the_side_to_move(tmp_path, kind):
     from training.value_eval import fast_rollout_estimates
     data = _decided_set()
@@ -48,7 +48,7 @@ def test_fast_rollouts_on_open_positions_are_means_of_k_outcomes(tmp_path):
     # the empty board (black to move) and after one black stone (white to move)
     data = ValueSet(N, np.array([12], np.int16), np.array([0, 0], np.int64), np.array([0, 1], np.int64),
                     np.array([bk.BLACK, bk.WHITE], np.int64), np.array([1.0, -1.0], np.float32))
-    for kind in ("random", "heuristic", "pattern"):
+    for kind in ("random", "heuristic", "nakade", "pattern"):
         est, _ = fast_rollout_estimates(data, kind, rollouts=16, komi=0.5, seed=3,
                                         rollout_weights=_pattern_weights(tmp_path))
         assert np.all(np.abs(est) <= 1)
@@ -75,10 +75,11 @@ def test_equal_time_table_uses_the_nets_own_time(tmp_path):
     timing = value_net_timing(str(weights), data, position_boards(data), repeats=1)
     # planes made from the replayed boards are the training loader's planes
     assert np.allclose(timing["values"], ValueEvaluator(weights).values(data.planes()), atol=1e-6)
-    table = equal_time_table(str(weights), data, komi=0.5, ks={"random": (1, 4), "heuristic": (1, 2), "pattern": (1, 2)},
+    table = equal_time_table(str(weights), data, komi=0.5, ks={"random": (1, 4), "heuristic": (1, 2), "nakade": (1, 2),
+                                                                         "pattern": (1, 2)},
                              rollout_weights=_pattern_weights(tmp_path))
     assert table["positions"] == 2 and table["value_net_s_per_position"] > 0
-    for kind in ("random", "heuristic", "pattern"):
+    for kind in ("random", "heuristic", "nakade", "pattern"):
         rows = table["sweep"][kind]
         assert [r["rollouts"] for r in rows] == ([1, 4] if kind == "random" else [1, 2])
         assert all(r["mse"] == 0.0 for r in rows)  # the position is decided

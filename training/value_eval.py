@@ -8,7 +8,8 @@ net's own time per position:
 - ``random``: uniform random playouts (``go_engine.playout.random_playout``: legal moves that
   do not fill an own eye, simple ko, Tromp-Taylor count);
 - ``heuristic``: MoGo-style playouts (``go_engine.heuristic_playout``: atari, 3x3 shape and
-  capture rules, then random moves that are not self-ataris), the search's default;
+  capture rules, then random moves that are not self-ataris);
+- ``nakade``: the same with the nakade rules of ``go_engine.nakade``, the search's default;
 - ``pattern``: playouts of the fast rollout policy (``go_engine.rollout_policy``, linear softmax
   over local patterns, ``data/rollout_<n>.npz``).
 
@@ -30,7 +31,7 @@ import numpy as np
 if TYPE_CHECKING:  # the CLI builds its parser from this module: keep Numba out of its import
     from .value_data import ValueSet
 
-FAST_KINDS = ("random", "heuristic", "pattern")
+FAST_KINDS = ("random", "heuristic", "nakade", "pattern")
 
 
 def position_boards(data: ValueSet, komi: float = 7.5):
@@ -123,7 +124,7 @@ def equal_time_table(value_weights: str, data: ValueSet, komi: float = 7.5, kind
     k = 1 row marked ``over_budget`` when even one playout costs more."""
     from .value_train import mse
     ks = {"random": (1, 2, 4, 8, 16, 32, 64, 128), "heuristic": (1, 2, 4, 8, 16, 32, 64),
-          "pattern": (1, 2, 4, 8, 16, 32), **(ks or {})}
+          "nakade": (1, 2, 4, 8, 16, 32, 64), "pattern": (1, 2, 4, 8, 16, 32), **(ks or {})}
     boards = position_boards(data, komi)
     net = value_net_timing(value_weights, data, boards)
     budget = net["total_s_per_position"]

@@ -41,6 +41,8 @@ from .weights import resolve_policy_weights
 # had; since their capture rule stopped scanning the board they cost about two, so the playout
 # core now has slack (more per leaf is untested). Against GNU Go level 10 (9x9, 2 s/move) this scored 14-0 in its first 14 games where
 # random playouts (16 per leaf) scored 23-5-2 in 30 (README, "Matches and Elo").
+# Since stop 15 they are the ``nakade`` variant: the plain ones redrew the five-stone sacrifice
+# that kills a group by bulky five, and the search gave a lost 19x19 ending 80% (tests/test_nakade.py).
 NETWORK_SEARCH_DEFAULTS: dict[str, str] = {
     "c_puct": "1.5",
     "rave_equiv": "0",
@@ -48,7 +50,7 @@ NETWORK_SEARCH_DEFAULTS: dict[str, str] = {
     "expand_threshold": "1",
     "batch_size": "16",
     "leaf_rollouts": "4",
-    "playout": "heuristic",
+    "playout": "nakade",
 }
 NETWORK_KEYS = ("policy", "value", "weights")
 
