@@ -72,6 +72,16 @@ def _adjacent(a, b, w):
     return d == 1 or d == -1 or d == w or d == -w
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _degree(cells, k, i, w):
+    """How many of the points cells[0:k] touch cells[i]."""
+    degree = 0
+    for j in range(k):
+        if _adjacent(cells[i], cells[j], w):
+            degree += 1
+    return degree
+
+
 @njit(cache=True, nogil=True)
 def is_dead_shape(cells, k, w):
     """True when the k <= 6 connected points cells[0:k] (padded locs, stride w), as an eye
@@ -85,10 +95,7 @@ def is_dead_shape(cells, k, w):
     edges = 0
     max_degree = 0
     for i in range(k):
-        degree = 0
-        for j in range(k):
-            if _adjacent(cells[i], cells[j], w):
-                degree += 1
+        degree = _degree(cells, k, i, w)
         edges += degree
         max_degree = max(max_degree, degree)
     edges //= 2
@@ -262,10 +269,7 @@ def vital_point_after_capture(color, w, last, captured, cells):
         best = bk.NO_LOC
         best_degree = 0
         for i in range(k):
-            degree = 0
-            for j in range(k):
-                if _adjacent(cells[i], cells[j], w):
-                    degree += 1
+            degree = _degree(cells, k, i, w)
             if degree > best_degree:
                 best, best_degree = cells[i], degree
         if k == 4 and best_degree == 2:
