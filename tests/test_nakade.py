@@ -167,6 +167,43 @@ def test_nakade_playouts_see_the_bulky_five_kill_of_a_real_game():
     assert nakade >= 0.65 and heuristic <= 0.35, (nakade, heuristic)
 
 
+def _first_moves(pos: Position, nakade: bool, draws: int) -> dict[int, int]:
+    """How often each loc is the first move of a heuristic playout from ``pos`` (one draw per seed)."""
+    counts: dict[int, int] = {}
+    cand = np.empty(hp.MAX_CANDIDATES, np.int64)
+    alist = np.empty(pos.color.shape[0] + 1, np.int64)
+    for seed in range(1, draws + 1):
+        color, links, info = pos.color.copy(), pos.links.copy(), pos.info.copy()
+        hp.init_ataris(color, links, alist)
+        state = np.array([seed * 7919], np.uint64)
+        loc = int(hp.heuristic_move(color, links, info, state, int(info[bk.I_TO_PLAY]), cand, alist, nakade))
+        counts[loc] = counts.get(loc, 0) + 1
+    return counts
+
+
+FUEGO = SHARED_DATA / "testpos" / "fuego_regression.tar.xz"
+
+
+@pytest.mark.skipif(not FUEGO.is_file(), reason="shared/data/testpos/fuego_regression.tar.xz absent")
+def test_fuegos_playout_nakade_case_kills_on_the_vital_point():
+    """Fuego's ``playout_nakade.tst`` test 20 (marked there as a known failure of its own
+    playouts): black has just captured five white stones in the corner, and white must play
+    the vital point H8 of the bulky five they leave. The nakade rule plays it every time; the plain heuristic
+    playouts pick a random move."""
+    import dataclasses
+    import tarfile
+
+    from go_engine.sgf import read_moves, record_to_game
+    with tarfile.open(FUEGO, "r:xz") as tar:
+        data = tar.extractfile("fuego_regression/regression/sgf/playout/playout_nakade.1.sgf").read()
+    rec = read_moves(data)
+    pos = record_to_game(dataclasses.replace(rec, moves=rec.moves[:4])).position  # GTP "loadsgf ... 5"
+    vital = int(pos.p2l[vertex_to_point("H8", pos.n)])
+    assert int(pos.info[bk.I_TO_PLAY]) == WHITE and int(pos.info[bk.I_LAST_CAPS]) == 5
+    assert _first_moves(pos, True, 100).get(vital, 0) == 100
+    assert _first_moves(pos, False, 100).get(vital, 0) < 50
+
+
 def _pachi_cases():
     archive = SHARED_DATA / "testpos" / "pachi_tunit.tar.xz"
     if not archive.is_file():
