@@ -15,10 +15,10 @@ Verdicts, per chain (a chain lives or dies as a whole):
   ``SEKI_MAX_DEAD`` of the playouts), and either both are contested (each owned by the opponent
   in at least ``1 - SEKI_MAX_DEAD`` of them) or every liberty they share directly is a point
   neither side can fill (illegal, or a self-atari that captures nothing and is no nakade:
-  ``nakade.bad_selfatari``). Random playouts break a
-  seki by filling a shared liberty, so seki stones look contested, while a settled group is
-  owned by one side in nearly every playout; an undecided capturing race also reads as seki,
-  which scores the same way (both chains stay, the shared points count for nobody).
+  ``nakade.bad_selfatari``). Playouts break a seki by filling a shared liberty in the end, so
+  seki stones look contested, while a settled group is owned by one side in nearly every
+  playout; an undecided capturing race also reads as seki, which scores the same way (both
+  chains stay, the shared points count for nobody).
 - **dead**: otherwise, owned by the opponent in more than half of the playouts.
 - **alive**: everything else.
 """
@@ -30,10 +30,10 @@ import numpy as np
 from numba import njit
 
 from . import board_kernels as bk
-from .nakade import SCRATCH, bad_selfatari
 from .heuristic_playout import heuristic_playout
+from .nakade import SCRATCH, bad_selfatari
 from .playout import default_max_moves
-from .position import BLACK, EMPTY, WHITE, ZOBRIST, IllegalMove, Position
+from .position import BLACK, EMPTY, WHITE, ZOBRIST, Position
 
 DEFAULT_PLAYOUTS = 256
 SEKI_MAX_DEAD = 0.8

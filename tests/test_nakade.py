@@ -12,8 +12,8 @@ from go_engine import heuristic_playout as hp
 from go_engine.coords import vertex_to_point
 from go_engine.nakade import SCRATCH, bad_selfatari, is_dead_shape, vital_point_after_capture
 from go_engine.position import BLACK, WHITE, ZOBRIST, Position
-from go_engine.rollouts import PLAYOUT_NAMES, run_playout
 from go_engine.priors import no_policy
+from go_engine.rollouts import PLAYOUT_NAMES, run_playout
 from go_engine.sgf import load_sgf_file
 from tests.conftest import SHARED_DATA
 
