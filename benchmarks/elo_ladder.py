@@ -18,7 +18,7 @@ the defaults)::
 
     python benchmarks/elo_ladder.py --size 9 --komi 7 --move-time 2 --games 20 --out runs/ladder9
 
-``--rungs rollouts,alphago`` runs a subset; ``--engine-cmd`` changes how the engine is started
+``--rungs rollouts,alphago`` runs a subset; ``--rung-games alphago=60`` gives one rung more games; ``--engine-cmd`` changes how the engine is started
 (default: ``go-engine gtp``).
 """
 from __future__ import annotations
@@ -58,13 +58,27 @@ def run_ladder(args: argparse.Namespace) -> list[dict]:
     rows = []
     for rung in args.rungs:
         config = MatchConfig(engine=rung_command(args.engine_cmd, rung, args.threads), opponent=args.opponent,
-                             games=args.games, size=args.size, komi=args.komi, move_time=args.move_time,
+                             games=args.rung_games.get(rung, args.games), size=args.size, komi=args.komi, move_time=args.move_time,
                              referee=args.referee or None, grace=args.grace)
         folder = out / rung
         print(f"== {rung}: {config.engine}", flush=True)
         MatchRunner(config, folder, parallel=args.parallel, force=False, progress=not args.quiet).run()
         rows.append(rung_row(rung, folder))
     return rows
+
+
+def parse_rung_games(text: str) -> dict[str, int]:
+    """``alphago=60,rollouts=20`` -> {"alphago": 60, "rollouts": 20}: per-rung overrides of ``--games``.
+
+    AlphaGo's rung usually gets more games than the others, since its bar is the one measured.
+    """
+    counts: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        if not sep or name not in RUNGS or not value.isdigit() or int(value) < 1:
+            raise argparse.ArgumentTypeError(f"expected RUNG=GAMES with RUNG in {list(RUNGS)}, got {part!r}")
+        counts[name] = int(value)
+    return counts
 
 
 def rung_row(rung: str, folder: Path) -> dict:
@@ -120,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--komi", type=float, default=7.0)
     p.add_argument("--move-time", type=int, default=2, help="seconds per move for both sides")
     p.add_argument("--games", type=int, default=20, help="games per rung")
+    p.add_argument("--rung-games", type=parse_rung_games, default={},
+                   help="per-rung game counts that override --games, e.g. alphago=60")
     p.add_argument("--rungs", type=lambda s: s.split(","), default=list(RUNGS),
                    help=f"comma-separated subset of {','.join(RUNGS)}")
     p.add_argument("--opponent", default="gnugo --mode gtp --level 10 --chinese-rules")

@@ -8,7 +8,7 @@ and ``--resign-after K`` make its (K+1)-th ``genmove`` misbehave in that way;
 what ``final_status_list dead`` answers: ``none`` (no dead stones), ``refuse`` (a ``?`` answer)
 or ``white`` (all white stones dead, to force a disagreement). ``--cleanup-moves K`` lists
 ``kgs-genmove_cleanup`` and answers it with K random legal moves, then passes. ``--log FILE`` appends every
-command it receives to FILE. go_engine (Numba) loads on the first board command only, so
+command it receives to FILE. ``--player``, ``--option`` and ``--threads`` are accepted and ignored. go_engine (Numba) loads on the first board command only, so
 ``name``/``version``/``quit`` answer at once.
 """
 from __future__ import annotations
@@ -135,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--delay", type=float, default=0.0, help="seconds to sleep in each genmove")
     ap.add_argument("--no-board", action="store_true",
                     help="never load go_engine: accept every move, always pass (fast to start)")
+    # go-engine gtp's player options, accepted and ignored so the fake can stand in for it in the Elo ladder
+    ap.add_argument("--player", default=None)
+    ap.add_argument("--option", action="append", default=[])
+    ap.add_argument("--threads", type=int, default=None)
     opts = ap.parse_args(argv)
 
     log = open(opts.log, "a", encoding="utf-8") if opts.log else None
