@@ -15,6 +15,7 @@ import numpy as np
 
 from .checkpoint import latest_checkpoint, restore_checkpoint, save_checkpoint
 from .plot import append_metric, truncate_metrics
+from .sharding import data_parallel
 from .shards import BatchLoader, ShardSet
 from .sl_config import SLConfig
 
@@ -51,7 +52,6 @@ class Trainer:
     def __init__(self, cfg: SLConfig, board_size: int):
         import jax
         import jax.numpy as jnp
-        from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
         from go_engine.nets.policy_net import PolicyNet, init_variables
         self.cfg = cfg
@@ -59,12 +59,7 @@ class Trainer:
         self.net_config = net_config(cfg, board_size)
         self.model = PolicyNet(self.net_config, dtype=jnp.bfloat16 if cfg.bfloat16 else jnp.float32)
         self.optimizer, self.schedule = make_optimizer(cfg)
-        devices = jax.devices()
-        if cfg.batch_size % len(devices):
-            raise ValueError(f"batch size {cfg.batch_size} must be a multiple of the {len(devices)} devices")
-        self.mesh = Mesh(np.array(devices), ("data",))
-        self.batch_sharding = NamedSharding(self.mesh, PartitionSpec("data"))
-        self.replicated = NamedSharding(self.mesh, PartitionSpec())
+        self.mesh, self.batch_sharding, self.replicated = data_parallel(cfg.batch_size)
         variables = init_variables(self.net_config, cfg.seed)
         params = variables["params"]
         self.state = {

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .rl_config import ValueConfig
+from .sharding import data_parallel
 from .value_data import ValueSet, augment_planes
 
 
@@ -23,7 +24,6 @@ class ValueTrainer:
         import jax
         import jax.numpy as jnp
         import optax
-        from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
         from go_engine.nets.value_config import ValueNetConfig
         from go_engine.nets.value_net import ValueNet, init_value_variables, trunk_from_policy
@@ -41,12 +41,7 @@ class ValueTrainer:
             opt = optax.multi_transform({"train": opt, "frozen": optax.set_to_zero()},
                                         lambda p: {k: jax.tree_util.tree_map(lambda _: "frozen" if k == "trunk"
                                                                              else "train", v) for k, v in p.items()})
-        devices = jax.devices()
-        if cfg.batch_size % len(devices):
-            raise ValueError(f"batch size {cfg.batch_size} must be a multiple of the {len(devices)} devices")
-        self.mesh = Mesh(np.array(devices), ("data",))
-        self.batch_sharding = NamedSharding(self.mesh, PartitionSpec("data"))
-        self.replicated = NamedSharding(self.mesh, PartitionSpec())
+        self.mesh, self.batch_sharding, self.replicated = data_parallel(cfg.batch_size)
         params = init_value_variables(self.net_config, cfg.seed)["params"]
         if trunk is not None:
             params = {**params, "trunk": jax.tree_util.tree_map(jnp.asarray, trunk)}
