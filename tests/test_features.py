@@ -14,6 +14,7 @@ from go_engine.features import (N_POLICY_PLANES, N_VALUE_PLANES, P_CAPTURE, P_EM
                                 position_planes, symmetry_point_maps)
 from go_engine.game import Game
 from go_engine.position import BLACK, WHITE, Position
+from tests.sgf_fixtures import random_game
 
 
 def plane(planes: np.ndarray, k: int) -> np.ndarray:
@@ -240,17 +241,6 @@ def reference_move_planes(pos: Position) -> np.ndarray:
                 out[r, c, P_SELF_ATARI + min(size, 8) - 1] = 1
             out[r, c, P_SENSIBLE] = not bk.is_eye(pos.color, n + 2, int(pos.p2l[p]), me)
     return out
-
-
-def random_game(n: int, moves: int, seed: int) -> Game:
-    rng = np.random.default_rng(seed)
-    game = Game(n, 7.0)
-    for _ in range(moves):
-        legal = [p for p in range(n * n) if game.position.is_legal(p)]
-        if not legal:
-            break
-        game.play(int(rng.choice(legal)))
-    return game
 
 
 @pytest.mark.parametrize("seed", range(6))
