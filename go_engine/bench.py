@@ -15,19 +15,22 @@ import time
 from .playout import default_max_moves
 from .position import ZOBRIST, Position
 from .priors import no_policy
-from .rollouts import (PLAYOUT_HEURISTIC, PLAYOUT_NAKADE, PLAYOUT_PATTERN, PLAYOUT_RANDOM, pattern_policy_arrays,
-                       playout_batch)
+from .rollouts import (PLAYOUT_HEURISTIC, PLAYOUT_NAKADE, PLAYOUT_NAMES, PLAYOUT_PATTERN, PLAYOUT_RANDOM,
+                       pattern_policy_arrays, playout_batch)
 
 
 def bench_board(sizes: tuple[int, ...] = (9, 19), seconds: float = 3.0, komi: float = 7.0) -> dict:
     """Playouts/s and moves/s per board size and playout kind (uniform random, heuristic,
-    heuristic with nakade), measured for about ``seconds`` each."""
+    heuristic with nakade, and that with the ko-capture limit and the two-liberty rule),
+    measured for about ``seconds`` each."""
     results: dict[str, float] = {}
     pol = no_policy()
     for n in sizes:
         pos = Position(n)
         max_moves = default_max_moves(n)
-        for prefix, kind in (("", PLAYOUT_RANDOM), ("heuristic_", PLAYOUT_HEURISTIC), ("nakade_", PLAYOUT_NAKADE)):
+        for prefix, kind in (("", PLAYOUT_RANDOM), ("heuristic_", PLAYOUT_HEURISTIC), ("nakade_", PLAYOUT_NAKADE),
+                             ("nakade_ko_", PLAYOUT_NAMES["nakade+ko"]),
+                             ("nakade_twolib_ko_", PLAYOUT_NAMES["nakade+twolib+ko"])):
             playout_batch(kind, pos.color, pos.links, pos.info, ZOBRIST, pol, 1, 50, max_moves, komi)  # warm-up
             count, moves, elapsed, cpu, seed = 0, 0, 0.0, 0.0, 2
             chunk = (2000 if n <= 9 else 500) // (4 if prefix else 1)

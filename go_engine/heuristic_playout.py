@@ -17,10 +17,22 @@ the same. Each move here takes the first rule that yields a candidate:
    redrawn (a few times), except a lone stone, which is kept half the time (throw-ins and
    nakade need it).
 
-The ``nakade`` variant (playout kind ``nakade``) adds what killing a group by nakade takes:
-a self-atari of several stones is kept when ``nakade.bad_selfatari`` finds that its capture
-leaves a dead eye shape (bent three, bulky five...), and before rule 1, a capture of 3-6
-stones that left such a shape is answered on its vital point.
+Three optional rule sets, bits of ``rules`` (playout kinds in ``rollouts.PLAYOUT_NAMES``):
+
+- ``RULE_NAKADE`` (kind ``nakade``, the search's default) adds what killing a group by nakade takes:
+  a self-atari of several stones is kept when ``nakade.bad_selfatari`` finds that its capture
+  leaves a dead eye shape (bent three, bulky five...), and before rule 1, a capture of 3-6
+  stones that left such a shape is answered on its vital point.
+- ``RULE_TWO_LIBERTIES`` (kinds ``+twolib``), for capturing races, between rules 1 and 2: an
+  own chain that the previous move left with two liberties extends to three or more, or puts a
+  two-liberty enemy chain that touches it in atari; and the previous move's chain, when it has
+  two liberties, is put in atari from the side that leaves its extension at most one liberty.
+- ``RULE_KO_LIMIT`` (kinds ``+ko``): after ``KO_CAPTURE_LIMIT`` ko captures in one playout, no
+  rule takes a ko and a random ko capture is redrawn. Without it, two or more ko shapes on the
+  board are taken in turn by the capture rules (simple ko forbids only the immediate retake):
+  in the late game of a 19x19 game against GNU Go every playout ran to the move cap and was
+  scored on an unfinished board, and from ordinary 19x19 positions 60% of playouts shuttle
+  through ko captures long enough to reach the limit.
 
 A candidate of rules 1-3 is drawn uniformly among that rule's candidates. The cost is about
 one 3x3 table lookup per neighbour of the previous move, plus the chain walks of the atari
@@ -105,6 +117,8 @@ def build_pattern_table(patterns=PATTERNS) -> np.ndarray:
 PATTERN_TABLE = build_pattern_table()  # a global: Numba bakes it into the compiled kernels
 
 MAX_CANDIDATES = 64
+RULE_NAKADE, RULE_TWO_LIBERTIES, RULE_KO_LIMIT = 1, 2, 4  # bits of ``rules``
+KO_CAPTURE_LIMIT = 8  # ko captures one playout makes before RULE_KO_LIMIT stops taking kos
 SELF_ATARI_TRIES = 4      # redraws of a random move that is a self-atari
 LONE_SELF_ATARI_KEEP = 0.5  # chance to keep a lone-stone self-atari anyway
 
@@ -132,12 +146,34 @@ def chain_liberty(color, links, w, hd):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _pick(color, links, w, state, c, ko, cand, k):
-    """A uniformly drawn playable candidate of cand[0:k] (dropping the unplayable), or NO_LOC."""
+def is_ko_capture(color, links, w, loc, c):
+    """Would c's stone on empty ``loc`` take a ko: capture one lone stone and stand alone with
+    that point as its only liberty? (Every neighbour is an enemy stone or the edge, and exactly
+    one of them is a lone stone in atari.)"""
+    opp = 3 - c
+    taken = 0
+    for nb in (loc - 1, loc + 1, loc - w, loc + w):
+        col = color[nb]
+        if col == bk.EMPTY or col == c:
+            return False
+        if col == opp:
+            hd = links[bk.HEAD, nb]
+            if links[bk.LIBS, hd] == 1:
+                if links[bk.SIZE, hd] != 1:
+                    return False
+                taken += 1
+    return taken == 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _pick(color, links, w, state, c, ko, cand, k, ko_ok):
+    """A uniformly drawn playable candidate of cand[0:k] (dropping the unplayable, and ko
+    captures unless ``ko_ok``), or NO_LOC."""
     while k > 0:
         i = rand_below(state, k)
         loc = cand[i]
-        if loc != ko and color[loc] == bk.EMPTY and playable(color, links, w, loc, c):
+        if (loc != ko and color[loc] == bk.EMPTY and playable(color, links, w, loc, c)
+                and (ko_ok or not is_ko_capture(color, links, w, loc, c))):
             return loc
         k -= 1
         cand[i] = cand[k]
@@ -175,6 +211,113 @@ def _atari_candidates(color, links, w, last, c, cand):
         if lib != bk.NO_LOC and k < MAX_CANDIDATES and liberties_after_capped(color, links, w, lib, c, bk.NO_LOC) >= 2:
             cand[k] = lib
             k += 1
+    return k
+
+
+@njit(cache=True, nogil=True, inline="always")
+def chain_two_liberties(color, links, w, hd):
+    """The two liberties of the chain headed by hd, which has exactly two."""
+    a = bk.NO_LOC
+    s = hd
+    while True:
+        for e in (s - 1, s + 1, s - w, s + w):
+            if color[e] == bk.EMPTY:
+                if a == bk.NO_LOC:
+                    a = e
+                elif e != a:
+                    return a, e
+        s = links[bk.NEXT, s]
+        if s == hd:
+            return a, a
+
+
+@njit(cache=True, nogil=True, inline="always")
+def liberties_after_cap3(color, links, w, loc, c):
+    """min(3, liberties of c's chain after c plays empty ``loc``), an adjacent enemy chain in
+    atari counted as captured (one liberty where its touching stone stood)."""
+    opp = 3 - c
+    a = -1
+    b = -1
+    for nb in (loc - 1, loc + 1, loc - w, loc + w):
+        col = color[nb]
+        if col == bk.EMPTY or (col == opp and links[bk.LIBS, links[bk.HEAD, nb]] == 1):
+            if a < 0:
+                a = nb
+            elif nb != a and b < 0:
+                b = nb
+            elif nb != a and nb != b:
+                return 3
+    for nb in (loc - 1, loc + 1, loc - w, loc + w):
+        if color[nb] == c:
+            hd = links[bk.HEAD, nb]
+            if links[bk.LIBS, hd] >= 4:
+                return 3  # it loses at most loc
+            s = hd
+            while True:
+                for e in (s - 1, s + 1, s - w, s + w):
+                    if color[e] == bk.EMPTY and e != loc:
+                        if a < 0:
+                            a = e
+                        elif e != a and b < 0:
+                            b = e
+                        elif e != a and e != b:
+                            return 3
+                s = links[bk.NEXT, s]
+                if s == hd:
+                    break
+    return 0 if a < 0 else (1 if b < 0 else 2)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _two_liberty_candidates(color, links, w, last, c, cand):
+    """Rule 1b around the previous move ``last``: an own chain it left with two liberties
+    gets out to three, or puts an enemy two-liberty chain that touches it in atari (the
+    semeai move); and last's own chain, if it has two liberties, is put in an atari it
+    cannot escape by extending."""
+    opp = 3 - c
+    k = 0
+    hd_last = links[bk.HEAD, last]
+    if links[bk.LIBS, hd_last] == 2:
+        l1, l2 = chain_two_liberties(color, links, w, hd_last)
+        if (liberties_after_capped(color, links, w, l1, c, bk.NO_LOC) >= 2
+                and liberties_after_capped(color, links, w, l2, opp, l1) <= 1):
+            cand[k] = l1
+            k += 1
+        if (liberties_after_capped(color, links, w, l2, c, bk.NO_LOC) >= 2
+                and liberties_after_capped(color, links, w, l1, opp, l2) <= 1):
+            cand[k] = l2
+            k += 1
+    for nb in (last - 1, last + 1, last - w, last + w):
+        if color[nb] != c:
+            continue
+        hd = links[bk.HEAD, nb]
+        if links[bk.LIBS, hd] != 2:
+            continue
+        l1, l2 = chain_two_liberties(color, links, w, hd)
+        if liberties_after_cap3(color, links, w, l1, c) >= 3:
+            cand[k] = l1
+            k += 1
+        if liberties_after_cap3(color, links, w, l2, c) >= 3:
+            cand[k] = l2
+            k += 1
+        s = hd
+        while True:
+            for e in (s - 1, s + 1, s - w, s + w):
+                if color[e] == opp and k < MAX_CANDIDATES - 8:
+                    ehd = links[bk.HEAD, e]
+                    if links[bk.LIBS, ehd] == 2:
+                        e1, e2 = chain_two_liberties(color, links, w, ehd)
+                        if liberties_after_capped(color, links, w, e1, c, bk.NO_LOC) >= 2:
+                            cand[k] = e1
+                            k += 1
+                        if liberties_after_capped(color, links, w, e2, c, bk.NO_LOC) >= 2:
+                            cand[k] = e2
+                            k += 1
+            s = links[bk.NEXT, s]
+            if s == hd:
+                break
+        if k >= MAX_CANDIDATES - 8:
+            break
     return k
 
 
@@ -267,62 +410,70 @@ def _capture_candidates(color, links, w, c, alist, cand):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def heuristic_move(color, links, info, state, c, cand, alist, nakade):
+def heuristic_move(color, links, info, state, c, cand, alist, rules, ko_ok):
     """The move c plays in a heuristic playout (rules of the module docstring), or PASS_LOC.
-    ``alist``: the chains in atari, from ``init_ataris`` kept by ``_note_ataris``. With
-    ``nakade``, a capture of 3-6 stones that opened a dead eye space is answered on its vital
-    point, and a random self-atari of several stones is kept when ``nakade.bad_selfatari``
-    finds it a nakade (both reuse ``cand`` as scratch)."""
+    ``alist``: the chains in atari, from ``init_ataris`` kept by ``_note_ataris``. ``rules``:
+    bits ``RULE_*`` (the nakade rules reuse ``cand`` as scratch). Without ``ko_ok`` no rule
+    takes a ko, and a random ko capture is redrawn (a pass if it is the last draw)."""
     w = info[bk.I_N] + 2
     ko = info[bk.I_KO] if info[bk.I_KO_COLOR] == c else bk.NO_LOC
     last = info[bk.I_LAST]
     if last > 0 and color[last] == 3 - c:
-        if nakade and info[bk.I_LAST_CAPS] >= 3:
+        if (rules & RULE_NAKADE) and info[bk.I_LAST_CAPS] >= 3:
             loc = vital_point_after_capture(color, w, last, info[bk.I_LAST_CAPS], cand)
             if loc != bk.NO_LOC and loc != ko and playable(color, links, w, loc, c):
                 return loc
         k = _atari_candidates(color, links, w, last, c, cand)
         if k > 0:
-            loc = _pick(color, links, w, state, c, ko, cand, k)
+            loc = _pick(color, links, w, state, c, ko, cand, k, ko_ok)
             if loc != bk.NO_LOC:
                 return loc
+        if rules & RULE_TWO_LIBERTIES:
+            k = _two_liberty_candidates(color, links, w, last, c, cand)
+            if k > 0:
+                loc = _pick(color, links, w, state, c, ko, cand, k, ko_ok)
+                if loc != bk.NO_LOC:
+                    return loc
         k = _pattern_candidates(color, links, w, last, c, cand)
         if k > 0:
-            loc = _pick(color, links, w, state, c, ko, cand, k)
+            loc = _pick(color, links, w, state, c, ko, cand, k, ko_ok)
             if loc != bk.NO_LOC:
                 return loc
     k = _capture_candidates(color, links, w, c, alist, cand)
     if k > 0:
-        loc = _pick(color, links, w, state, c, ko, cand, k)
+        loc = _pick(color, links, w, state, c, ko, cand, k, ko_ok)
         if loc != bk.NO_LOC:
             return loc
     loc = bk.PASS_LOC
     for _ in range(SELF_ATARI_TRIES):
         loc = pick_random_move(color, links, info, state, c)
+        if loc != bk.PASS_LOC and not ko_ok and is_ko_capture(color, links, w, loc, c):
+            loc = bk.PASS_LOC
+            continue
         if loc == bk.PASS_LOC or liberties_after_capped(color, links, w, loc, c, bk.NO_LOC) >= 2:
             return loc
         lone = ((links[bk.NBR, loc] >> (bk.NBR_BITS * c)) & bk.NBR_MASK) == 0
         if lone:
             if rand_below(state, 1 << 20) < LONE_SELF_ATARI_KEEP * (1 << 20):
                 return loc
-        elif nakade and not bad_selfatari(color, links, w, loc, c, cand):
+        elif (rules & RULE_NAKADE) and not bad_selfatari(color, links, w, loc, c, cand):
             return loc
     return loc
 
 
 @njit(cache=True, nogil=True)
-def heuristic_playout(color, links, info, zob, state, max_moves, record, first_ply, ply0, nakade):
+def heuristic_playout(color, links, info, zob, state, max_moves, record, first_ply, ply0, rules):
     """Play heuristic moves to the end in place; return the number of moves played. With
     ``record``, first_ply[loc] (if still -1) gets the ply from the search root (the playout
-    starts at ply0) of the first move on loc, for RAVE. ``nakade``: see ``heuristic_move``."""
+    starts at ply0) of the first move on loc, for RAVE. ``rules``: bits ``RULE_*``."""
     cand = np.empty(MAX_CANDIDATES, np.int64)
     alist = np.empty(color.shape[0] + 1, np.int64)
     return _heuristic_moves(color, links, info, zob, state, max_moves, record, first_ply, ply0, cand, alist,
-                            nakade)
+                            rules)
 
 
 @njit(cache=True, nogil=True)
-def _heuristic_moves(color, links, info, zob, state, max_moves, record, first_ply, ply0, cand, alist, nakade):
+def _heuristic_moves(color, links, info, zob, state, max_moves, record, first_ply, ply0, cand, alist, rules):
     """The move loop of ``heuristic_playout``, on scratch arrays the caller keeps alive."""
     color = bk.borrow(color)
     links = bk.borrow(links)
@@ -337,12 +488,15 @@ def _heuristic_moves(color, links, info, zob, state, max_moves, record, first_pl
     c = info[bk.I_TO_PLAY]
     h = np.uint64(0)
     moves = 0
+    kos = 0
     while moves < max_moves and info[bk.I_PASSES] < 2:
-        loc = heuristic_move(color, links, info, state, c, cand, alist, nakade)
+        loc = heuristic_move(color, links, info, state, c, cand, alist, rules,
+                             (rules & RULE_KO_LIMIT) == 0 or kos < KO_CAPTURE_LIMIT)
         if loc == bk.PASS_LOC:
             bk.play_pass(info, c)
         else:
             h = bk.place_stone_inline(color, links, info, zob, h, loc, c)
+            kos += info[bk.I_KO] != bk.NO_LOC
             _note_ataris(color, links, w, loc, alist)
             if record and first_ply[loc] < 0:
                 first_ply[loc] = ply0 + moves

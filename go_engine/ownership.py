@@ -30,7 +30,7 @@ import numpy as np
 from numba import njit
 
 from . import board_kernels as bk
-from .heuristic_playout import heuristic_playout
+from .heuristic_playout import RULE_NAKADE, heuristic_playout
 from .nakade import SCRATCH, bad_selfatari
 from .playout import default_max_moves
 from .position import BLACK, EMPTY, WHITE, ZOBRIST, Position
@@ -57,7 +57,7 @@ def ownership_counts(color, links, info, zob, seed, count, max_moves, black_owne
         wlinks[:, :] = links
         winfo[:] = info
         winfo[bk.I_PASSES] = 0  # a finished game (two passes) is played on to settle it
-        heuristic_playout(wcolor, wlinks, winfo, zob, state, max_moves, False, no_record, 0, True)
+        heuristic_playout(wcolor, wlinks, winfo, zob, state, max_moves, False, no_record, 0, RULE_NAKADE)
         bk.area_owner(wcolor, n, owner)
         for loc in range(owner.shape[0]):
             if owner[loc] == bk.BLACK:

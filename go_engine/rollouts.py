@@ -10,8 +10,10 @@ reproducible).
 
 Playout kernels are chosen by a code: ``PLAYOUT_RANDOM`` (``playout.random_playout``),
 ``PLAYOUT_PATTERN`` (the pattern policy of ``rollout_policy``; its arrays arrive in ``pol``),
-``PLAYOUT_HEURISTIC`` (MoGo-style rules, ``heuristic_playout``), or ``PLAYOUT_NAKADE`` (those
-rules keeping the nakade self-ataris of ``nakade``).
+``PLAYOUT_HEURISTIC`` (MoGo-style rules, ``heuristic_playout``), or ``PLAYOUT_HEURISTIC + rules``
+for those rules with optional rule sets (bits ``heuristic_playout.RULE_*``): ``PLAYOUT_NAKADE``
+keeps the nakade self-ataris of ``nakade``; the names ``nakade+ko``, ``nakade+twolib+ko`` and
+so on add the ko-capture limit and the two-liberty rule.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from numba import njit, prange  # noqa: E402
 
 from . import board_kernels as bk  # noqa: E402
 from .atomics import spin_lock, spin_unlock  # noqa: E402
-from .heuristic_playout import heuristic_playout  # noqa: E402
+from .heuristic_playout import RULE_KO_LIMIT, RULE_NAKADE, RULE_TWO_LIBERTIES, heuristic_playout  # noqa: E402
 from .playout import random_playout  # noqa: E402
 from .priors import PolicyArrays, no_policy  # noqa: E402
 from .rollout_policy import policy_playout, policy_playout_repeat, prepared_start  # noqa: E402
@@ -38,8 +40,11 @@ PLAYOUT_RANDOM = 0
 PLAYOUT_PATTERN = 1   # AlphaGo's fast rollout policy (``rollout_policy.policy_playout``)
 PLAYOUT_HEURISTIC = 2  # atari, 3x3 shape and capture rules, then random (``heuristic_playout``)
 PLAYOUT_NAKADE = 3     # the same, keeping the self-ataris that ``nakade`` finds nakade
-PLAYOUT_NAMES = {"random": PLAYOUT_RANDOM, "pattern": PLAYOUT_PATTERN, "heuristic": PLAYOUT_HEURISTIC,
-                 "nakade": PLAYOUT_NAKADE}
+PLAYOUT_NAMES = {"random": PLAYOUT_RANDOM, "pattern": PLAYOUT_PATTERN}
+for _rules in range((RULE_NAKADE | RULE_TWO_LIBERTIES | RULE_KO_LIMIT) + 1):
+    PLAYOUT_NAMES["+".join(["nakade" if _rules & RULE_NAKADE else "heuristic"]
+                           + ["twolib"] * bool(_rules & RULE_TWO_LIBERTIES)
+                           + ["ko"] * bool(_rules & RULE_KO_LIMIT))] = PLAYOUT_HEURISTIC + _rules
 
 
 @njit(cache=True, nogil=True)
@@ -68,9 +73,9 @@ def run_playout(kind, color, links, info, zob, state, max_moves, pol, record, fi
         if record:
             first_ply_from_age(color, links, info, first_ply, root_ply, ply0)
         return moves
-    if kind == PLAYOUT_HEURISTIC or kind == PLAYOUT_NAKADE:
+    if kind >= PLAYOUT_HEURISTIC:
         return heuristic_playout(color, links, info, zob, state, max_moves, record, first_ply, ply0,
-                                 kind == PLAYOUT_NAKADE)
+                                 kind - PLAYOUT_HEURISTIC)
     return random_playout(color, links, info, zob, state, max_moves, record, first_ply, ply0)
 
 

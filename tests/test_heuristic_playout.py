@@ -21,14 +21,15 @@ def key_at(pos: Position, vertex: str) -> int:
     return int(hp.pattern_key(pos.color, pos.n + 2, int(pos.p2l[vertex_to_point(vertex, pos.n)])))
 
 
-def first_move(pos: Position, seed: int = 1) -> str:
-    """The move the heuristic playout plays first from ``pos`` (for the side to move)."""
+def first_move(pos: Position, seed: int = 1, rules: int = 0) -> str:
+    """The move the heuristic playout plays first from ``pos`` (for the side to move);
+    ``rules``: 1 nakade, 3 nakade and two-liberty tactics (the ``tactics`` kind)."""
     color, links, info = pos.color.copy(), pos.links.copy(), pos.info.copy()
     state = np.array([seed * 0x9E3779B97F4A7C15 % 2**64 or 1], np.uint64)
     cand = np.empty(hp.MAX_CANDIDATES, np.int64)
     alist = np.empty(color.shape[0] + 1, np.int64)
     hp.init_ataris(color, links, alist)
-    loc = int(hp.heuristic_move(color, links, info, state, int(info[bk.I_TO_PLAY]), cand, alist, False))
+    loc = int(hp.heuristic_move(color, links, info, state, int(info[bk.I_TO_PLAY]), cand, alist, rules, True))
     return "pass" if loc == bk.PASS_LOC else point_to_vertex(int(pos.l2p[loc]), pos.n)
 
 
@@ -111,6 +112,52 @@ def test_a_chain_put_in_atari_escapes():
     assert {first_move(pos, s) for s in range(8)} == {"D3"}  # extending gets three liberties
 
 
+def _after(board: str, vertex: str) -> Position:
+    """The board with white's last move on ``vertex``, black to play."""
+    pos = Position.from_ascii(board, to_play=WHITE)
+    pos.play(vertex_to_point(vertex, pos.n), WHITE)
+    return pos
+
+
+def test_a_chain_left_with_two_liberties_gets_out_to_three():
+    pos = _after("""
+        . . . . . . .
+        . . . . . . .
+        . . . . . . .
+        . O X . . . .
+        . . . . . . .
+        . . . . . . .
+        . . . . . . .
+    """, "C3")  # X at C4 keeps C5 and D4; either extension has three or more
+    assert {first_move(pos, s, rules=3) for s in range(32)} == {"C5", "D4"}
+    assert {first_move(pos, s, rules=1) for s in range(32)} != {"C5", "D4"}  # nakade playouts: shape moves
+
+
+def test_a_two_liberty_chain_in_a_race_ataris_its_two_liberty_neighbour():
+    pos = _after("""
+        . . . . . . .
+        . . . . . . .
+        . . . . . . .
+        . . X X . . .
+        . X O . X . .
+        . . O X . . .
+        . . . . . . .
+    """, "D3")  # X at D2 is down to D1, E2; the white chain C3-D3-C2 has B2 and C1
+    assert {first_move(pos, s, rules=3) for s in range(32)} == {"B2", "C1", "D1", "E2"}
+
+
+def test_the_last_moves_two_liberty_chain_is_netted_where_it_cannot_escape():
+    pos = _after("""
+        . . . . . .
+        . . . . . .
+        X X . . . .
+        X . . X . .
+        . . X . . .
+        . . . . . .
+    """, "B3")  # atari from C3 lets it out at B2 (two liberties); from B2 it is caught
+    assert {first_move(pos, s, rules=3) for s in range(32)} == {"B2"}
+
+
 def test_a_self_atari_of_the_last_move_is_captured():
     pos = Position.from_ascii("""
         . . . . .
@@ -167,7 +214,7 @@ def test_atari_notes_find_the_same_captures_as_a_board_scan(n, moves, seed, naka
             assert set(cand[:k].tolist()) == _capture_points_by_scan(color, links, w, side)
             assert k == len(set(cand[:k].tolist()))  # each point once
             checked += k
-        loc = int(hp.heuristic_move(color, links, info, state, c, cand, alist, nakade))
+        loc = int(hp.heuristic_move(color, links, info, state, c, cand, alist, int(nakade), True))
         if loc == bk.PASS_LOC:
             bk.play_pass(info, c)
         else:
@@ -254,3 +301,62 @@ def test_playouts_kill_by_nakade(nakade):
     ring = _at(NAKADE_STRAIGHT_THREE, "B6")
     killed = sum(int(color[ring]) != WHITE for color in finals)
     assert killed >= 190, killed  # the two-stone fill (a self-atari) is played when nothing else is left
+
+
+def test_a_ko_capture_is_told_from_other_captures():
+    pos = Position.from_ascii("""
+        . . . . . .
+        . X O . . .
+        X O . O . .
+        . X O . . .
+        . . . . . .
+        . . . . . .
+    """, to_play=BLACK)
+    w = pos.n + 2
+    at = {v: int(pos.p2l[vertex_to_point(v, pos.n)]) for v in ("C4", "A6", "E5")}
+    assert hp.is_ko_capture(pos.color, pos.links, w, at["C4"], BLACK)  # takes B4 and stands in atari
+    assert not hp.is_ko_capture(pos.color, pos.links, w, at["A6"], BLACK)  # an empty point
+    assert not hp.is_ko_capture(pos.color, pos.links, w, at["E5"], BLACK)
+    pos.play(vertex_to_point("C4", pos.n), BLACK)
+    assert int(pos.info[bk.I_KO]) == at["C4"] - 1  # the board agrees: B4 is now the ko point
+
+
+@pytest.mark.parametrize("kind", ["heuristic+ko", "nakade+ko", "nakade+twolib+ko"])
+def test_playouts_among_several_kos_end_before_the_move_cap(kind):
+    """Move 150 of a 19x19 game against GNU Go (``ko_cycle_19.sgf``) has ko shapes at A19,
+    Q7, H13 and L4. The capture rules take them in turn for ever: every playout without the
+    ko limit runs into the move cap (1,103 moves) and is scored with the bottom rows empty, so
+    the search judged the rest of that game blind. With ``RULE_KO_LIMIT`` they end like other
+    playouts."""
+    from go_engine.playout import default_max_moves
+    from go_engine.priors import no_policy
+    from go_engine.rollouts import PLAYOUT_NAMES, run_playout
+    from go_engine.sgf import load_sgf_file
+    from tests.test_nakade import FIXTURES
+    pos = load_sgf_file(FIXTURES / "ko_cycle_19.sgf").game.position
+    cap = default_max_moves(pos.n)
+    state = np.array([11], np.uint64)
+    lengths = []
+    for _ in range(20):
+        color, links, info = pos.color.copy(), pos.links.copy(), pos.info.copy()
+        lengths.append(run_playout(PLAYOUT_NAMES[kind], color, links, info, ZOBRIST, state, cap, no_policy(),
+                                   False, np.empty(0, np.int32), 0))
+        assert int((color == bk.EMPTY).sum()) < 90  # played out: eyes and dame left, not whole rows
+    assert max(lengths) < cap // 2, lengths
+
+
+def test_playouts_without_the_ko_limit_still_cycle():
+    """The default kind (``nakade``) is unchanged until the limit is measured in games: from
+    the same board its playouts still reach the move cap. This test fails once they do not,
+    as a reminder to move the ko limit into the default and update the README."""
+    from go_engine.playout import default_max_moves
+    from go_engine.priors import no_policy
+    from go_engine.rollouts import PLAYOUT_NAMES, run_playout
+    from go_engine.sgf import load_sgf_file
+    from tests.test_nakade import FIXTURES
+    pos = load_sgf_file(FIXTURES / "ko_cycle_19.sgf").game.position
+    cap = default_max_moves(pos.n)
+    color, links, info = pos.color.copy(), pos.links.copy(), pos.info.copy()
+    moves = run_playout(PLAYOUT_NAMES["nakade"], color, links, info, ZOBRIST, np.array([11], np.uint64), cap,
+                        no_policy(), False, np.empty(0, np.int32), 0)
+    assert moves == cap

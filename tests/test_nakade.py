@@ -126,7 +126,7 @@ def test_the_vital_point_of_the_captured_space_is_answered():
     hp.init_ataris(pos.color, pos.links, alist)
     for seed in range(1, 20):
         state = np.array([seed], np.uint64)
-        assert hp.heuristic_move(pos.color, pos.links, pos.info, state, BLACK, cand, alist, True) == vital
+        assert hp.heuristic_move(pos.color, pos.links, pos.info, state, BLACK, cand, alist, hp.RULE_NAKADE, True) == vital
 
 
 def test_a_capture_that_leaves_a_live_shape_has_no_vital_point():
@@ -176,7 +176,7 @@ def _first_moves(pos: Position, nakade: bool, draws: int) -> dict[int, int]:
         color, links, info = pos.color.copy(), pos.links.copy(), pos.info.copy()
         hp.init_ataris(color, links, alist)
         state = np.array([seed * 7919], np.uint64)
-        loc = int(hp.heuristic_move(color, links, info, state, int(info[bk.I_TO_PLAY]), cand, alist, nakade))
+        loc = int(hp.heuristic_move(color, links, info, state, int(info[bk.I_TO_PLAY]), cand, alist, int(nakade), True))
         counts[loc] = counts.get(loc, 0) + 1
     return counts
 
