@@ -208,7 +208,7 @@ def _atari_candidates(color, links, w, last, c, cand):
             if s == hd:
                 break
         lib = chain_liberty(color, links, w, hd)  # or extend, if that gets out of atari
-        if lib != bk.NO_LOC and k < MAX_CANDIDATES and liberties_after_capped(color, links, w, lib, c, bk.NO_LOC) >= 2:
+        if lib != bk.NO_LOC and k < MAX_CANDIDATES and liberties_after_capped(color, links, w, lib, c, bk.NO_LOC, 2) >= 2:
             cand[k] = lib
             k += 1
     return k
@@ -232,43 +232,6 @@ def chain_two_liberties(color, links, w, hd):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def liberties_after_cap3(color, links, w, loc, c):
-    """min(3, liberties of c's chain after c plays empty ``loc``), an adjacent enemy chain in
-    atari counted as captured (one liberty where its touching stone stood)."""
-    opp = 3 - c
-    a = -1
-    b = -1
-    for nb in (loc - 1, loc + 1, loc - w, loc + w):
-        col = color[nb]
-        if col == bk.EMPTY or (col == opp and links[bk.LIBS, links[bk.HEAD, nb]] == 1):
-            if a < 0:
-                a = nb
-            elif nb != a and b < 0:
-                b = nb
-            elif nb != a and nb != b:
-                return 3
-    for nb in (loc - 1, loc + 1, loc - w, loc + w):
-        if color[nb] == c:
-            hd = links[bk.HEAD, nb]
-            if links[bk.LIBS, hd] >= 4:
-                return 3  # it loses at most loc
-            s = hd
-            while True:
-                for e in (s - 1, s + 1, s - w, s + w):
-                    if color[e] == bk.EMPTY and e != loc:
-                        if a < 0:
-                            a = e
-                        elif e != a and b < 0:
-                            b = e
-                        elif e != a and e != b:
-                            return 3
-                s = links[bk.NEXT, s]
-                if s == hd:
-                    break
-    return 0 if a < 0 else (1 if b < 0 else 2)
-
-
-@njit(cache=True, nogil=True, inline="always")
 def _two_liberty_candidates(color, links, w, last, c, cand):
     """Rule 1b around the previous move ``last``: an own chain it left with two liberties
     gets out to three, or puts an enemy two-liberty chain that touches it in atari (the
@@ -279,12 +242,12 @@ def _two_liberty_candidates(color, links, w, last, c, cand):
     hd_last = links[bk.HEAD, last]
     if links[bk.LIBS, hd_last] == 2:
         l1, l2 = chain_two_liberties(color, links, w, hd_last)
-        if (liberties_after_capped(color, links, w, l1, c, bk.NO_LOC) >= 2
-                and liberties_after_capped(color, links, w, l2, opp, l1) <= 1):
+        if (liberties_after_capped(color, links, w, l1, c, bk.NO_LOC, 2) >= 2
+                and liberties_after_capped(color, links, w, l2, opp, l1, 2) <= 1):
             cand[k] = l1
             k += 1
-        if (liberties_after_capped(color, links, w, l2, c, bk.NO_LOC) >= 2
-                and liberties_after_capped(color, links, w, l1, opp, l2) <= 1):
+        if (liberties_after_capped(color, links, w, l2, c, bk.NO_LOC, 2) >= 2
+                and liberties_after_capped(color, links, w, l1, opp, l2, 2) <= 1):
             cand[k] = l2
             k += 1
     for nb in (last - 1, last + 1, last - w, last + w):
@@ -294,10 +257,10 @@ def _two_liberty_candidates(color, links, w, last, c, cand):
         if links[bk.LIBS, hd] != 2:
             continue
         l1, l2 = chain_two_liberties(color, links, w, hd)
-        if liberties_after_cap3(color, links, w, l1, c) >= 3:
+        if liberties_after_capped(color, links, w, l1, c, bk.NO_LOC, 3) >= 3:
             cand[k] = l1
             k += 1
-        if liberties_after_cap3(color, links, w, l2, c) >= 3:
+        if liberties_after_capped(color, links, w, l2, c, bk.NO_LOC, 3) >= 3:
             cand[k] = l2
             k += 1
         s = hd
@@ -307,10 +270,10 @@ def _two_liberty_candidates(color, links, w, last, c, cand):
                     ehd = links[bk.HEAD, e]
                     if links[bk.LIBS, ehd] == 2:
                         e1, e2 = chain_two_liberties(color, links, w, ehd)
-                        if liberties_after_capped(color, links, w, e1, c, bk.NO_LOC) >= 2:
+                        if liberties_after_capped(color, links, w, e1, c, bk.NO_LOC, 2) >= 2:
                             cand[k] = e1
                             k += 1
-                        if liberties_after_capped(color, links, w, e2, c, bk.NO_LOC) >= 2:
+                        if liberties_after_capped(color, links, w, e2, c, bk.NO_LOC, 2) >= 2:
                             cand[k] = e2
                             k += 1
             s = links[bk.NEXT, s]
@@ -328,7 +291,7 @@ def _pattern_candidates(color, links, w, last, c, cand):
     for loc in (last - w - 1, last - w, last - w + 1, last - 1, last + 1,
                 last + w - 1, last + w, last + w + 1):
         if (color[loc] == bk.EMPTY and PATTERN_TABLE[pattern_key(color, w, loc)]
-                and liberties_after_capped(color, links, w, loc, c, bk.NO_LOC) >= 2):
+                and liberties_after_capped(color, links, w, loc, c, bk.NO_LOC, 2) >= 2):
             cand[k] = loc
             k += 1
     return k
@@ -450,7 +413,7 @@ def heuristic_move(color, links, info, state, c, cand, alist, rules, ko_ok):
         if loc != bk.PASS_LOC and not ko_ok and is_ko_capture(color, links, w, loc, c):
             loc = bk.PASS_LOC
             continue
-        if loc == bk.PASS_LOC or liberties_after_capped(color, links, w, loc, c, bk.NO_LOC) >= 2:
+        if loc == bk.PASS_LOC or liberties_after_capped(color, links, w, loc, c, bk.NO_LOC, 2) >= 2:
             return loc
         lone = ((links[bk.NBR, loc] >> (bk.NBR_BITS * c)) & bk.NBR_MASK) == 0
         if lone:

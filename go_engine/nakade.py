@@ -32,38 +32,53 @@ MAX_NAKADE = 6  # the largest dead eye space: rabbity six
 SCRATCH = 2 * MAX_NAKADE + 2  # buffer length callers pass to bad_selfatari
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _add_distinct(e, a, b, n):
+    """Count point ``e`` into the first two distinct points ``a``, ``b`` seen so far (``n`` of
+    them, 3 once a third distinct point turned up)."""
+    if n == 0:
+        return e, b, 1
+    if e == a or (n == 2 and e == b):
+        return a, b, n
+    if n == 1:
+        return a, e, 2
+    return a, b, 3
+
+
 @njit(cache=True, nogil=True)
-def liberties_after_capped(color, links, w, loc, c, skip):
-    """min(2, liberties of c's chain after c plays empty ``loc``), with an adjacent enemy
-    chain in atari counted as captured (its touching stone's point becomes a liberty), and the
-    point ``skip`` not counted (``NO_LOC``, a wall cell, skips nothing). Needs no scratch: it
-    stops at the second distinct liberty."""
+def liberties_after_capped(color, links, w, loc, c, skip, cap):
+    """min(``cap``, liberties of c's chain after c plays empty ``loc``), ``cap`` 2 or 3, with an
+    adjacent enemy chain in atari counted as captured (its touching stone's point becomes a
+    liberty), and the point ``skip`` not counted (``NO_LOC``, a wall cell, skips nothing). Needs
+    no scratch: it stops at the ``cap``-th distinct liberty."""
     opp = 3 - c
-    first = -1
+    a = -1
+    b = -1
+    n = 0
     for nb in (loc - 1, loc + 1, loc - w, loc + w):
         col = color[nb]
         if (col == bk.EMPTY and nb != skip) or (col == opp and links[bk.LIBS, links[bk.HEAD, nb]] == 1):
-            if first < 0:
-                first = nb
-            elif nb != first:
-                return 2
+            a, b, n = _add_distinct(nb, a, b, n)
+            if n >= cap:
+                return cap
+    # a chain with this many liberties keeps cap of them when it loses loc and skip
+    enough = cap + 1 if skip == bk.NO_LOC else cap + 2
     for nb in (loc - 1, loc + 1, loc - w, loc + w):
         if color[nb] == c:
             hd = links[bk.HEAD, nb]
-            if links[bk.LIBS, hd] >= 3:
-                return 2  # it loses at most loc
+            if links[bk.LIBS, hd] >= enough:
+                return cap
             s = hd
             while True:
                 for e in (s - 1, s + 1, s - w, s + w):
                     if color[e] == bk.EMPTY and e != loc and e != skip:
-                        if first < 0:
-                            first = e
-                        elif e != first:
-                            return 2
+                        a, b, n = _add_distinct(e, a, b, n)
+                        if n >= cap:
+                            return cap
                 s = links[bk.NEXT, s]
                 if s == hd:
                     break
-    return 0 if first < 0 else 1
+    return n
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -210,7 +225,7 @@ def bad_selfatari(color, links, w, loc, c, cells):
         return True  # suicide
     if k == 1 and _snaps_back(color, links, w, loc, lib, c):
         return False
-    if liberties_after_capped(color, links, w, lib, c, loc) >= 2:
+    if liberties_after_capped(color, links, w, lib, c, loc, 2) >= 2:
         return True  # extending on the last liberty instead keeps two: escape, not sacrifice
     # E: every chain of ours that the capture on lib takes with it
     for nb in (lib - 1, lib + 1, lib - w, lib + w):

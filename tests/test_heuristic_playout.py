@@ -94,8 +94,44 @@ def test_capped_liberties_equal_the_full_count_capped(n, moves, seed):
             if pos.color[loc] != bk.EMPTY:
                 continue
             full = liberties_after(pos.color, pos.links, w, loc, c, marks)
-            assert hp.liberties_after_capped(pos.color, pos.links, w, loc, c, 0) == min(2, full)
+            assert hp.liberties_after_capped(pos.color, pos.links, w, loc, c, 0, 2) == min(2, full)
+            assert hp.liberties_after_capped(pos.color, pos.links, w, loc, c, 0, 3) == min(3, full)
             assert not marks.any()
+
+
+def _liberty_set_after(pos, w, loc, c, skip):
+    """Reference: loc's empty neighbours, the enemy stones in atari it touches, and the
+    liberties of the own chains it joins, with loc and skip left out."""
+    opp = 3 - c
+    libs = set()
+    for nb in (loc - 1, loc + 1, loc - w, loc + w):
+        col = pos.color[nb]
+        if col == bk.EMPTY or (col == opp and pos.links[bk.LIBS, pos.links[bk.HEAD, nb]] == 1):
+            libs.add(nb)
+        elif col == c:
+            hd = pos.links[bk.HEAD, nb]
+            s = hd
+            while True:
+                libs.update(e for e in (s - 1, s + 1, s - w, s + w) if pos.color[e] == bk.EMPTY)
+                s = pos.links[bk.NEXT, s]
+                if s == hd:
+                    break
+    return libs - {loc, skip}
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.sampled_from([5, 7, 9]), moves=st.integers(0, 60), seed=st.integers(0, 10 ** 6))
+def test_capped_liberties_leave_out_the_skipped_point(n, moves, seed):
+    pos = _random_position(n, moves, seed)
+    w = n + 2
+    empty = [int(pos.p2l[p]) for p in range(n * n) if pos.color[int(pos.p2l[p])] == bk.EMPTY]
+    rng = np.random.default_rng(seed)
+    for c in (BLACK, WHITE):
+        for loc in empty:
+            skip = int(rng.choice(empty))
+            want = len(_liberty_set_after(pos, w, loc, c, skip))
+            for cap in (2, 3):
+                assert hp.liberties_after_capped(pos.color, pos.links, w, loc, c, skip, cap) == min(cap, want)
 
 
 def test_a_chain_put_in_atari_escapes():
