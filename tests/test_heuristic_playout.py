@@ -290,9 +290,10 @@ def test_search_with_heuristic_playouts_finds_the_obvious_move(text, komi, answe
     assert_visits_add_up(mcts)
 
 
-def test_rollout_search_player_uses_nakade_playouts_by_default():
+def test_rollout_search_player_uses_nakade_ko_playouts_by_default():
     from go_engine.mcts_player import player_from_options
-    assert player_from_options().mcts.rollout.kind == "nakade"
+    assert player_from_options().mcts.rollout.kind == "nakade+ko"
+    assert player_from_options(extra={"playout": "nakade"}).mcts.rollout.kind == "nakade"
     assert player_from_options(extra={"playout": "heuristic"}).mcts.rollout.kind == "heuristic"
     assert player_from_options(extra={"playout": "random"}).mcts.rollout.kind == "random"
 
