@@ -32,7 +32,7 @@ from .search import MCTS, ProgressCallback, SearchConfig, SearchResult
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ROLLOUT_PLAYOUT = "nakade"  # playouts of the search without networks (heuristic + nakade rules)
+DEFAULT_ROLLOUT_PLAYOUT = "nakade+ko"  # playouts of the search without networks (heuristic + nakade rules, ko limit)
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ def player_from_options(seed: int | None = None, seconds: float | None = None, p
                         evaluator: Evaluator | None = None) -> MCTSPlayer:
     """Build an MCTSPlayer from front-end options. ``extra`` may name any ``SearchConfig`` or
     ``PlayerConfig`` field as text (``rave_equiv=0``, ``c_puct=1.5``, ``resign=false``), or
-    ``playout=nakade|heuristic|random|pattern`` (the playout kernel: nakade by default without
+    ``playout=nakade+ko|nakade|heuristic|random|pattern`` (the playout kernel: nakade+ko by default without
     an evaluator, random with one; ``prior=pattern`` for pattern priors);
     an unknown key or a bad value raises ValueError naming it. ``evaluator`` (e.g. the
     networks) replaces the native priors."""

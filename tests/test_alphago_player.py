@@ -94,13 +94,13 @@ def test_alphago_player_uses_networks_where_shipped_and_falls_back_elsewhere(cap
     assert 0 <= move <= 81 and game9.position.is_legal(move, BLACK)
     assert "policy_9.npz" in player.descriptions[9] and "lambda 0.5" in player.descriptions[9]
     assert player.mcts.config.rave_equiv == 0.0  # the current size's search answers attributes
-    assert player.mcts.rollout.kind == "nakade" and player.mcts.config.leaf_rollouts == 4
+    assert player.mcts.rollout.kind == "nakade+ko" and player.mcts.config.leaf_rollouts == 4
     game13 = Game(13, 6.5)
     move = player.genmove(game13, BLACK, TimeBudget(None))
     assert 0 <= move <= 169
     assert "no policy network for 13x13" in capsys.readouterr().err
     assert player.mcts.evaluator.native_prior is not None  # rollout search for 13x13
-    assert player.mcts.rollout.kind == "nakade"
+    assert player.mcts.rollout.kind == "nakade+ko"
 
 
 def test_alphago_player_options():

@@ -290,9 +290,10 @@ def test_search_with_heuristic_playouts_finds_the_obvious_move(text, komi, answe
     assert_visits_add_up(mcts)
 
 
-def test_rollout_search_player_uses_nakade_playouts_by_default():
+def test_rollout_search_player_uses_nakade_ko_playouts_by_default():
     from go_engine.mcts_player import player_from_options
-    assert player_from_options().mcts.rollout.kind == "nakade"
+    assert player_from_options().mcts.rollout.kind == "nakade+ko"
+    assert player_from_options(extra={"playout": "nakade"}).mcts.rollout.kind == "nakade"
     assert player_from_options(extra={"playout": "heuristic"}).mcts.rollout.kind == "heuristic"
     assert player_from_options(extra={"playout": "random"}).mcts.rollout.kind == "random"
 
@@ -381,15 +382,17 @@ def test_playouts_among_several_kos_end_before_the_move_cap(kind):
     assert max(lengths) < cap // 2, lengths
 
 
-def test_playouts_without_the_ko_limit_still_cycle():
-    """The default kind (``nakade``) is unchanged until the limit is measured in games: from
-    the same board its playouts still reach the move cap. This test fails once they do not,
-    as a reminder to move the ko limit into the default and update the README."""
+def test_the_default_playouts_have_the_ko_limit():
+    """Both searches play ``nakade+ko`` by default, so the game-14 board cannot blind them;
+    the same board without the limit still runs into the move cap."""
+    from go_engine.mcts_player import DEFAULT_ROLLOUT_PLAYOUT
+    from go_engine.nets.alphago_player import NETWORK_SEARCH_DEFAULTS
     from go_engine.playout import default_max_moves
     from go_engine.priors import no_policy
     from go_engine.rollouts import PLAYOUT_NAMES, run_playout
     from go_engine.sgf import load_sgf_file
     from tests.test_nakade import FIXTURES
+    assert DEFAULT_ROLLOUT_PLAYOUT == NETWORK_SEARCH_DEFAULTS["playout"] == "nakade+ko"
     pos = load_sgf_file(FIXTURES / "ko_cycle_19.sgf").game.position
     cap = default_max_moves(pos.n)
     color, links, info = pos.color.copy(), pos.links.copy(), pos.info.copy()

@@ -50,7 +50,7 @@ NETWORK_SEARCH_DEFAULTS: dict[str, str] = {
     "expand_threshold": "1",
     "batch_size": "16",
     "leaf_rollouts": "4",
-    "playout": "nakade",
+    "playout": "nakade+ko",
 }
 NETWORK_KEYS = ("policy", "value", "weights")
 
