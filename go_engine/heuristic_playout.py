@@ -19,7 +19,7 @@ the same. Each move here takes the first rule that yields a candidate:
 
 Three optional rule sets, bits of ``rules`` (playout kinds in ``rollouts.PLAYOUT_NAMES``):
 
-- ``RULE_NAKADE`` (kind ``nakade``, the search's default) adds what killing a group by nakade takes:
+- ``RULE_NAKADE`` (kinds ``nakade``, ``nakade+ko``: the searches' default) adds what killing a group by nakade takes:
   a self-atari of several stones is kept when ``nakade.bad_selfatari`` finds that its capture
   leaves a dead eye shape (bent three, bulky five...), and before rule 1, a capture of 3-6
   stones that left such a shape is answered on its vital point.
@@ -27,7 +27,7 @@ Three optional rule sets, bits of ``rules`` (playout kinds in ``rollouts.PLAYOUT
   own chain that the previous move left with two liberties extends to three or more, or puts a
   two-liberty enemy chain that touches it in atari; and the previous move's chain, when it has
   two liberties, is put in atari from the side that leaves its extension at most one liberty.
-- ``RULE_KO_LIMIT`` (kinds ``+ko``): after ``KO_CAPTURE_LIMIT`` ko captures in one playout, no
+- ``RULE_KO_LIMIT`` (kinds ``+ko``; in the default since stop 17): after ``KO_CAPTURE_LIMIT`` ko captures in one playout, no
   rule takes a ko and a random ko capture is redrawn. Without it, two or more ko shapes on the
   board are taken in turn by the capture rules (simple ko forbids only the immediate retake):
   in the late game of a 19x19 game against GNU Go every playout ran to the move cap and was

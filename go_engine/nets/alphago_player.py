@@ -43,6 +43,8 @@ from .weights import resolve_policy_weights
 # random playouts (16 per leaf) scored 23-5-2 in 30 (README, "Matches and Elo").
 # Since stop 15 they are the ``nakade`` variant: the plain ones redrew the five-stone sacrifice
 # that kills a group by bulky five, and the search gave a lost 19x19 ending 80% (tests/test_nakade.py).
+# Since stop 17 ``nakade+ko``: without the ko limit, several kos on the board kept every playout
+# shuttling until the move cap and blinded the search (README, "Ko shuttling").
 NETWORK_SEARCH_DEFAULTS: dict[str, str] = {
     "c_puct": "1.5",
     "rave_equiv": "0",
