@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..game import Game
-from ..mcts_player import MCTSPlayer, player_from_options
+from ..mcts_player import DEFAULT_ROLLOUT_PLAYOUT, MCTSPlayer, player_from_options
 from ..player import TimeBudget
 from ..search import SearchResult
 from .value_config import default_value_weights
@@ -52,7 +52,7 @@ NETWORK_SEARCH_DEFAULTS: dict[str, str] = {
     "expand_threshold": "1",
     "batch_size": "16",
     "leaf_rollouts": "4",
-    "playout": "nakade+ko",
+    "playout": DEFAULT_ROLLOUT_PLAYOUT,
 }
 NETWORK_KEYS = ("policy", "value", "weights")
 
