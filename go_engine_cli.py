@@ -52,18 +52,18 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             print(json.dumps(merged))
         return 0
     if args.what == "net":
-        from training.cli import cmd_bench_net
+        from go_engine.training.cli import cmd_bench_net
         return cmd_bench_net(args)
     raise SystemExit(f"unknown benchmark {args.what!r}")
 
 
 def _cmd_gtp(args: argparse.Namespace) -> int:
-    from gtp.cli import run_gtp
+    from go_engine.gtp.cli import run_gtp
     return run_gtp(args)
 
 
 def _cmd_play(args: argparse.Namespace) -> int:
-    from gtp.terminal import run_play
+    from go_engine.gtp.terminal import run_play
     return run_play(args)
 
 
@@ -84,30 +84,30 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--batches", default="1,8,64", help="net: comma-separated inference batch sizes")
     bench.set_defaults(func=_cmd_bench)
 
-    from training import cli as training_cli  # argparse only; the pipelines load on use
+    from go_engine.training import cli as training_cli  # argparse only; the pipelines load on use
     data = sub.add_parser("data", help="build training data from SGF archives")
     training_cli.add_data_arguments(data)
     data.set_defaults(func=lambda a: training_cli.cmd_data(a))
     train = sub.add_parser("train", help="train networks (sl: supervised policy)")
     training_cli.add_train_arguments(train)
     train.set_defaults(func=lambda a: training_cli.cmd_train(a))
-    from training import rl_cli  # train rl, train value, selfplay (argparse only)
+    from go_engine.training import rl_cli  # train rl, train value, selfplay (argparse only)
     rl_cli.add_train_subcommands(train)
     selfplay = sub.add_parser("selfplay", help="batched policy-network self-play games (shards, SGF, value data)")
     rl_cli.add_selfplay_arguments(selfplay)
     evaluate = sub.add_parser("eval", help="evaluate networks (policy, rollout, value) and match folders (match)")
     training_cli.add_eval_arguments(evaluate)
     evaluate.set_defaults(func=lambda a: training_cli.cmd_eval(a))
-    from training import match_cli  # argparse only; the match runner loads on use
+    from go_engine.match import cli as match_cli  # argparse only; the match runner loads on use
     match = sub.add_parser("match", help="play games between two GTP engines; win rate and Elo with intervals")
     match_cli.add_match_arguments(match)
     match.set_defaults(func=lambda a: match_cli.cmd_match(a))
 
-    from gtp.cli import add_gtp_arguments  # argparse and the protocol only; no Numba
+    from go_engine.gtp.cli import add_gtp_arguments  # argparse and the protocol only; no Numba
     gtp = sub.add_parser("gtp", help="speak GTP v2 on stdin/stdout (for Sabaki, GoGui, matches)")
     add_gtp_arguments(gtp)
     gtp.set_defaults(func=_cmd_gtp)
-    from gtp.terminal import add_play_arguments
+    from go_engine.gtp.terminal import add_play_arguments
     play = sub.add_parser("play", help="play a game against the engine in the terminal")
     add_play_arguments(play)
     play.set_defaults(func=_cmd_play)

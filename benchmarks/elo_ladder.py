@@ -32,9 +32,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from training.elo import format_elo
-from training.match import MatchConfig, MatchRunner, read_results
-from training.match_report import summarize
+from go_engine.match.elo import format_elo
+from go_engine.match.runner import MatchConfig, MatchRunner, read_results
+from go_engine.match.report import summarize
 
 RUNGS: dict[str, list[str]] = {
     "rollouts": ["--player", "mcts"],
@@ -111,7 +111,7 @@ def write_plot(rows: list[dict], path: Path, title: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from training.plot import save_figure
+    from go_engine.training.plot import save_figure
     clip = 800.0  # a 0% or 100% score has an infinite Elo bound; draw it at the edge
     names = [r["rung"] for r in rows]
     elo = [max(-clip, min(clip, r["elo"])) for r in rows]

@@ -24,9 +24,9 @@ def paired_ci(a: np.ndarray, b: np.ndarray, z: np.ndarray, rng: np.random.Genera
 def main(new_w: str, old_w: str, test_dir: str, out_path: str,
          archive: str = "../shared/data/sgf9/cgos9.tar.xz") -> dict:
     from go_engine.nets.value_net import ValueEvaluator
-    from training.value_data import ValueSet, expert_value_set
-    from training.value_eval import fast_rollout_estimates
-    from training.value_train import rollout_estimates
+    from go_engine.training.value_data import ValueSet, expert_value_set
+    from go_engine.training.value_eval import fast_rollout_estimates
+    from go_engine.training.value_train import rollout_estimates
     new, old = ValueEvaluator(new_w), ValueEvaluator(old_w)
     sets = {"test": ValueSet.load(test_dir), "expert": expert_value_set(archive, n=9, splits=("val", "test"))}
     rng = np.random.default_rng(0)

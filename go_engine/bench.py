@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import time
 
-from .playout import default_max_moves
-from .position import ZOBRIST, Position
-from .priors import no_policy
-from .rollouts import (PLAYOUT_HEURISTIC, PLAYOUT_NAKADE, PLAYOUT_NAMES, PLAYOUT_PATTERN, PLAYOUT_RANDOM,
+from go_engine.playouts.uniform import default_max_moves
+from go_engine.rules.position import ZOBRIST, Position
+from go_engine.search.priors import no_policy
+from go_engine.search.drivers import (PLAYOUT_HEURISTIC, PLAYOUT_NAKADE, PLAYOUT_NAMES, PLAYOUT_PATTERN, PLAYOUT_RANDOM,
                        pattern_policy_arrays, playout_batch)
 
 
@@ -62,8 +62,8 @@ def bench_search(sizes: tuple[int, ...] = (9, 19), threads: tuple[int, ...] = (1
     thread runs one search lane (the mode a search on a clock uses); the 1-thread figure is
     the faster of one lane and the batch mode; ``*_batch`` rows give the reproducible batch
     mode (the fixed-playouts mode's) on the same work."""
-    from .game import Game
-    from .search import MCTS, SearchConfig
+    from go_engine.rules.game import Game
+    from go_engine.search.mcts import MCTS, SearchConfig
 
     def measure(n: int, k: int, parallel: str, sims: int | None) -> tuple[int, float, float]:
         mcts = MCTS(SearchConfig(threads=k, batch_size=batch_size, max_tree_mb=512, parallel=parallel))

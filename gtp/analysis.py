@@ -25,10 +25,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
-from .protocol import GtpError
+from go_engine.gtp.protocol import GtpError
 
 if TYPE_CHECKING:
-    from go_engine.search import ChildStats, SearchResult
+    from go_engine.search.mcts import ChildStats, SearchResult
 
 COLORS = {"b": 1, "black": 1, "w": 2, "white": 2}  # go_engine.position BLACK, WHITE
 MAX_INTERVAL_CS = 360_000  # one hour; longer intervals are surely a mistake
@@ -105,7 +105,7 @@ def info_line(result: SearchResult, n: int, options: AnalysisOptions,
               ownership: Sequence[float] | None = None) -> str:
     """One line of ``info`` groups for ``result`` on an n x n board ("" when nothing to say).
     ``ownership``: per point, +1 for the analysed side, when ``options.ownership``."""
-    from go_engine.coords import point_to_vertex
+    from go_engine.rules.coords import point_to_vertex
     moves = reported_moves(result, options)
     total = sum(c.visits for c in result.children)
     root_q = sum(c.visits * c.q for c in result.children) / total if total else 0.0
@@ -138,7 +138,7 @@ def last_search_line(result: SearchResult, n: int, pv_len: int = 12) -> str:
     search's simulations and seconds, the principal variation (``best D4 winrate 0.5321 visits
     1234 simulations 1200 seconds 1.98 pv D4 Q16``). The move played may differ from ``best``
     (the player's pass and resignation rules)."""
-    from go_engine.coords import point_to_vertex
+    from go_engine.rules.coords import point_to_vertex
     pv = " ".join(point_to_vertex(p, n) for p in result.pv[:pv_len])
     return (f"best {point_to_vertex(result.move, n)} winrate {result.winrate:.4f} "
             f"visits {result.root_visits} simulations {result.simulations} "

@@ -18,10 +18,10 @@ import sys
 import threading
 from typing import BinaryIO
 
-from go_engine.players import PlayerOptions, player_names
+from go_engine.players.registry import PlayerOptions, player_names
 
-from .engine import MAX_KOMI, EngineConfig, GtpEngine
-from .protocol import MAX_LINE_BYTES, format_response, leading_id
+from go_engine.gtp.engine import MAX_KOMI, EngineConfig, GtpEngine
+from go_engine.gtp.protocol import MAX_LINE_BYTES, format_response, leading_id
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
-from .protocol import MAX_LINE_BYTES, Command, GtpError, Stream, decode_line, format_response, \
+from go_engine.gtp.protocol import MAX_LINE_BYTES, Command, GtpError, Stream, decode_line, format_response, \
     leading_id, parse_command, preprocess, stream_head, stream_line
 
 log = logging.getLogger(__name__)

@@ -22,20 +22,20 @@ from types import MappingProxyType
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NewType
 
-from go_engine.players import PlayerOptions, make_player
+from go_engine.players.registry import PlayerOptions, make_player
 
-from .analysis import AnalysisOptions, info_line, last_search_line, parse_analysis_args
-from .dispatcher import BASE_CONVERTERS, Dispatcher
-from .protocol import GtpError, Stream
+from go_engine.gtp.analysis import AnalysisOptions, info_line, last_search_line, parse_analysis_args
+from go_engine.gtp.dispatcher import BASE_CONVERTERS, Dispatcher
+from go_engine.gtp.protocol import GtpError, Stream
 
 Emit = Callable[[str], None]  # writes one line of a streamed response
 Report = Callable[["SearchResult"], None]  # a search's progress callback
 
 if TYPE_CHECKING:
-    from go_engine.game import Game
-    from go_engine.ownership import Ownership
-    from go_engine.player import Player
-    from go_engine.search import SearchResult
+    from go_engine.rules.game import Game
+    from go_engine.players.ownership import Ownership
+    from go_engine.players.protocol import Player
+    from go_engine.search.mcts import SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ STATUSES = ("alive", "dead", "seki")
 
 
 def to_color(token: str, engine: Any = None) -> int:
-    from go_engine.position import BLACK, WHITE
+    from go_engine.rules.position import BLACK, WHITE
     t = token.lower()
     if t in ("b", "black"):
         return BLACK
@@ -59,7 +59,7 @@ def to_color(token: str, engine: Any = None) -> int:
 
 
 def to_vertex(token: str, engine: "GtpEngine") -> int:
-    from go_engine.coords import CoordinateError, vertex_to_point
+    from go_engine.rules.coords import CoordinateError, vertex_to_point
     try:
         return vertex_to_point(token, engine.size)
     except CoordinateError:
@@ -125,7 +125,7 @@ class GtpEngine(Dispatcher):
     @property
     def game(self) -> "Game":
         if self._game is None:
-            from go_engine.game import Game
+            from go_engine.rules.game import Game
             self._game = Game(self.size, self.komi)
         return self._game
 
@@ -139,7 +139,7 @@ class GtpEngine(Dispatcher):
     @property
     def clock(self):
         if self._clock is None:
-            from go_engine.time_control import TimeManager
+            from go_engine.players.time_control import TimeManager
             self._clock = TimeManager()
         return self._clock
 
@@ -196,7 +196,7 @@ class GtpEngine(Dispatcher):
             self._game.komi = komi
 
     def cmd_fixed_handicap(self, stones: int) -> str:
-        from go_engine.game import max_fixed_handicap
+        from go_engine.rules.game import max_fixed_handicap
         if not 2 <= stones <= max_fixed_handicap(self.size):
             raise GtpError("invalid number of stones")
         self._require_empty_board()
@@ -219,14 +219,14 @@ class GtpEngine(Dispatcher):
         self.game.set_handicap(list(points))
 
     def _require_empty_board(self) -> None:
-        from go_engine.position import BLACK, WHITE
+        from go_engine.rules.position import BLACK, WHITE
         pos = self.game.position
         if self.game.moves or self.game.handicap or pos.stones(BLACK) or pos.stones(WHITE):
             raise GtpError("board not empty")
 
     # --- moves ----------------------------------------------------------------------------------
     def cmd_play(self, color: Color, point: Vertex) -> None:
-        from go_engine.position import IllegalMove
+        from go_engine.rules.position import IllegalMove
         try:
             self.game.play(point, color)
         except IllegalMove:
@@ -243,7 +243,7 @@ class GtpEngine(Dispatcher):
 
     def _generate(self, color: int, play: bool, cleanup: bool, on_progress: Report | None = None,
                   interval: float = 1.0) -> str:
-        from go_engine.player import RESIGN, TimeBudget
+        from go_engine.players.protocol import RESIGN, TimeBudget
         game, player = self.game, self.player
         budget = TimeBudget(self.clock.budget(color, game.position.ply, game.n),
                             use_all=not self.clock.bankable(color))
@@ -259,7 +259,7 @@ class GtpEngine(Dispatcher):
         self._last_search = (after, game.n) if after is not None and after is not before else None
         if point == RESIGN:
             return "resign"
-        from go_engine.coords import point_to_vertex
+        from go_engine.rules.coords import point_to_vertex
         if not 0 <= point <= game.n * game.n or not game.is_legal(point, color):
             log.error("player %s chose illegal point %r; passing instead", player.name, point)
             point = game.n * game.n
@@ -334,7 +334,7 @@ class GtpEngine(Dispatcher):
         if options.interval_cs <= 0:
             return None
         n = self.game.n
-        from go_engine.position import BLACK
+        from go_engine.rules.position import BLACK
 
         def report(result: SearchResult) -> None:
             own = None
@@ -389,8 +389,8 @@ class GtpEngine(Dispatcher):
     # --- board queries --------------------------------------------------------------------------
     def cmd_showboard(self) -> str:
         """The board (X black, O white) and a status line in GTP terms (vertices, not points)."""
-        from go_engine.coords import point_to_vertex
-        from go_engine.position import BLACK
+        from go_engine.rules.coords import point_to_vertex
+        from go_engine.rules.position import BLACK
         pos = self.game.position
         board = pos.to_ascii(coordinates=True).split("\n")[:-1]  # drop its status line
         caps_b, caps_w = pos.captures
@@ -409,7 +409,7 @@ class GtpEngine(Dispatcher):
         return self._vertices(self.game.position.stones(color))
 
     def cmd_final_score(self) -> str:
-        from go_engine.ownership import score_without_dead
+        from go_engine.players.ownership import score_without_dead
         dead = [p for p, s in self._status().items() if s == "dead"]
         score = score_without_dead(self.game.position, self.game.komi, dead)
         if score == 0:
@@ -418,7 +418,7 @@ class GtpEngine(Dispatcher):
 
     def cmd_final_status_list(self, status: str) -> str:
         """One chain per line (as GNU Go answers), chains in board order."""
-        from go_engine.ownership import status_chains
+        from go_engine.players.ownership import status_chains
         status = status.lower()
         if status not in STATUSES:
             raise GtpError("invalid status")
@@ -431,7 +431,7 @@ class GtpEngine(Dispatcher):
         return "\n".join(" ".join(f"{v:.2f}" for v in row) for row in own)
 
     def _estimate(self) -> "Ownership":
-        from go_engine.ownership import estimate_ownership
+        from go_engine.players.ownership import estimate_ownership
         pos = self.game.position
         key = (pos.hash, pos.to_play, pos.n)
         if self._ownership is None or self._ownership[0] != key:
@@ -440,11 +440,11 @@ class GtpEngine(Dispatcher):
         return self._ownership[1]
 
     def _status(self) -> dict[int, str]:
-        from go_engine.ownership import final_status
+        from go_engine.players.ownership import final_status
         return final_status(self.game.position, ownership=self._estimate())
 
     def _vertices(self, points) -> str:
-        from go_engine.coords import point_to_vertex
+        from go_engine.rules.coords import point_to_vertex
         return " ".join(point_to_vertex(int(p), self.size) for p in points)
 
     # --- time -----------------------------------------------------------------------------------
@@ -477,7 +477,7 @@ class GtpEngine(Dispatcher):
     # --- SGF ------------------------------------------------------------------------------------
     def cmd_loadsgf(self, filename: str, move_number: int = 0) -> None:
         """Load a game; with ``move_number`` k, the position before move k (k >= 1)."""
-        from go_engine.sgf import SGFError, load_sgf
+        from go_engine.rules.sgf import SGFError, load_sgf
         if move_number < 0:
             raise GtpError("syntax error: move number must be positive")
         try:
@@ -497,7 +497,7 @@ class GtpEngine(Dispatcher):
 
     def cmd_printsgf(self, filename: str = "") -> str | None:
         """GNU Go extension: the game as SGF, or written to ``filename`` (atomically)."""
-        from go_engine.sgf import game_to_sgf, save_sgf
+        from go_engine.rules.sgf import game_to_sgf, save_sgf
         fields = dict(result=self.game.result_string() if self.game.is_over else None)
         if filename:
             try:

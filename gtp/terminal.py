@@ -12,8 +12,8 @@ import logging
 import sys
 from typing import TextIO
 
-from .cli import add_gtp_arguments, config_from_args
-from .engine import GtpEngine
+from go_engine.gtp.cli import add_gtp_arguments, config_from_args
+from go_engine.gtp.engine import GtpEngine
 
 HELP = ("moves: a vertex such as D4, or pass; commands: undo (takes back your last move and the "
         "engine's reply), hint (the engine's choice for you, not played), score (the count now, "
@@ -60,7 +60,7 @@ class TerminalGame:
 
     @property
     def to_play(self) -> str:
-        from go_engine.position import BLACK
+        from go_engine.rules.position import BLACK
         return "black" if self.engine.game.to_play == BLACK else "white"
 
     def engine_move(self) -> None:
@@ -112,7 +112,7 @@ class TerminalGame:
 
     def undo(self) -> None:
         """Back to the person's previous turn: the engine's replies and the person's last move."""
-        from go_engine.position import BLACK, WHITE
+        from go_engine.rules.position import BLACK, WHITE
         human = BLACK if self.human == "black" else WHITE
         moves = self.engine.game.moves
         if not any(m.color == human for m in moves):
@@ -162,7 +162,7 @@ def run_play(args: argparse.Namespace, lines: TextIO | None = None, out: TextIO 
         out.write("\n")
     game.say(f"Result: {result}" if result else "Game left unfinished.")
     if args.sgf:
-        from go_engine.sgf import save_sgf
+        from go_engine.rules.sgf import save_sgf
         names = {args.color: "you", game.machine: f"go-engine ({args.player})"}
         save_sgf(args.sgf, engine.game, result=result, black=names["black"], white=names["white"])
         game.say(f"Saved {args.sgf}")

@@ -35,9 +35,9 @@ def misbehave(opts: argparse.Namespace, k: int) -> None:
 
 class FakeEngine:
     def __init__(self, opts: argparse.Namespace):
-        from go_engine import coords
-        from go_engine.game import Game
-        from go_engine.position import BLACK, WHITE
+        from go_engine.rules import coords
+        from go_engine.rules.game import Game
+        from go_engine.rules.position import BLACK, WHITE
 
         self.opts = opts
         self.coords = coords
@@ -74,7 +74,7 @@ class FakeEngine:
 
     def execute(self, name: str, args: list[str]) -> str:
         """The answer to one board command; ValueError (IllegalMove, CoordinateError) means '?'."""
-        from go_engine.position import parse_color
+        from go_engine.rules.position import parse_color
 
         game = self.game
         if name == "boardsize":

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gtp.engine import EngineConfig, GtpEngine
-from go_engine.players import PlayerOptions
+from go_engine.gtp.engine import EngineConfig, GtpEngine
+from go_engine.players.registry import PlayerOptions
 
 # one response: header, optional body on the header line, further non-empty lines, blank line
 RESPONSE = re.compile(r"([=?])(\d*)((?: [^\n]*)?(?:\n[^\n]*[^\s\n][^\n]*)*)\n\n", re.S)

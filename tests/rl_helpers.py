@@ -18,7 +18,7 @@ def tiny_policy_file(path: Path, n: int = 5, seed: int = 0) -> Path:
 def replay_checked(n: int, codes: np.ndarray, komi: float):
     """Replay encoded moves with the rules engine (positional superko); returns the Game.
     Raises IllegalMove on any illegal move."""
-    from go_engine.game import Game
+    from go_engine.rules.game import Game
     game = Game(n, komi)
     for code in codes:
         code = int(code)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from go_engine.game import Game
-from go_engine.position import BLACK
+from go_engine.rules.game import Game
+from go_engine.rules.position import BLACK
 
 
 def random_game(n: int, moves: int, seed: int, local: bool = False) -> Game:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from go_engine.coords import point_to_vertex
-from go_engine.features import N_VALUE_PLANES, position_planes
-from go_engine.game import Game
-from go_engine.nets.weights import REPO_DATA
-from go_engine.player import TimeBudget
-from go_engine.position import BLACK, WHITE, Position
-from go_engine.search import MCTS, SearchConfig
+from go_engine.rules.coords import point_to_vertex
+from go_engine.features.planes import N_VALUE_PLANES, position_planes
+from go_engine.rules.game import Game
+from go_engine.shipped import shipped_data_dir
+
+REPO_DATA = shipped_data_dir()
+from go_engine.players.protocol import TimeBudget
+from go_engine.rules.position import BLACK, WHITE, Position
+from go_engine.search.mcts import MCTS, SearchConfig
 from tests.test_search import assert_visits_add_up, game_from_ascii
 
 pytest.importorskip("jax")
@@ -86,7 +88,7 @@ def test_search_with_networks_takes_the_big_capture(evaluator, mix_lambda):
 
 
 def test_alphago_player_uses_networks_where_shipped_and_falls_back_elsewhere(capsys):
-    from go_engine.nets.alphago_player import AlphaGoPlayer
+    from go_engine.players.alphago import AlphaGoPlayer
     player = AlphaGoPlayer(seed=1, playouts=64, threads=1, extra={"resign": "false"})
     game9 = Game(9, 7.0)
     player.new_game(game9)
@@ -104,7 +106,7 @@ def test_alphago_player_uses_networks_where_shipped_and_falls_back_elsewhere(cap
 
 
 def test_alphago_player_options():
-    from go_engine.nets.alphago_player import AlphaGoPlayer
+    from go_engine.players.alphago import AlphaGoPlayer
     rl = AlphaGoPlayer(extra={"policy": "rl", "value": "none", "c_puct": "2.5"})
     policy, value = rl.networks_for(9)
     assert policy.name == "rl_policy_9.npz" and value is None
@@ -116,7 +118,7 @@ def test_alphago_player_options():
 
 def test_gtp_plays_the_full_player_by_default():
     from go_engine_cli import build_parser
-    from gtp.cli import config_from_args
+    from go_engine.gtp.cli import config_from_args
     config = config_from_args(build_parser().parse_args(["gtp"]))
     assert config.player == "alphago"
 

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from go_engine.game import Game
-from go_engine.search import MCTS, SearchConfig, winrate_lcb
-from gtp.analysis import AnalysisOptions, parse_analysis_args
-from gtp.engine import EngineConfig, GtpEngine
-from gtp.protocol import GtpError
-from go_engine.players import PlayerOptions
+from go_engine.rules.game import Game
+from go_engine.search.mcts import MCTS, SearchConfig, winrate_lcb
+from go_engine.gtp.analysis import AnalysisOptions, parse_analysis_args
+from go_engine.gtp.engine import EngineConfig, GtpEngine
+from go_engine.gtp.protocol import GtpError
+from go_engine.players.registry import PlayerOptions
 
 from .gtp_helpers import new_engine, parse_response
 from .test_sabaki_client import run_script
@@ -284,8 +284,8 @@ def test_fd_reader_splits_lines_like_a_file():
     """The stdin thread's reader (os.read on the descriptor) gives read_line the same lines,
     huge-line skipping included, as a file object does."""
     import io
-    from gtp.cli import FdReader, read_line
-    from gtp.protocol import MAX_LINE_BYTES
+    from go_engine.gtp.cli import FdReader, read_line
+    from go_engine.gtp.protocol import MAX_LINE_BYTES
     data = b"1 name\n" + b"x" * (3 * MAX_LINE_BYTES) + b"\n\nplay b e5\r\nno newline at the end"
     r, w = os.pipe()
 
@@ -387,8 +387,8 @@ def test_winrate_lcb_is_below_the_win_rate_and_tightens_with_visits():
 # --- match SGFs --------------------------------------------------------------------------------
 
 def test_analysis_comment_reads_the_last_analysis_line():
-    from go_engine.position import BLACK, WHITE
-    from training.match_game import analysis_comment
+    from go_engine.rules.position import BLACK, WHITE
+    from go_engine.match.game import analysis_comment
     text = analysis_comment("best D4 winrate 0.5321 visits 1234 simulations 1200 seconds 1.98 pv D4 Q16 R4", BLACK)
     assert text == "black's win rate 53.2% (1234 visits, 2.0 s)\npv D4 Q16 R4"
     assert analysis_comment("winrate 0.25 visits 7", WHITE) == "white's win rate 25.0% (7 visits)"
@@ -401,7 +401,7 @@ def test_match_sgf_comments_our_moves_with_win_rate_and_pv(tmp_path):
     every move of ours gets a comment, none of the fake's, and the fake is never asked."""
     import shlex
     from sgfmill import sgf as sgfmill_sgf
-    from training.match import MatchConfig, MatchRunner
+    from go_engine.match.runner import MatchConfig, MatchRunner
     fake_log = tmp_path / "fake.log"
     ours = shlex.join([sys.executable, "-m", "go_engine_cli", "gtp", "--player", "mcts", "--playouts", "64",
                        "--threads", "1", "--seed", "2", "--no-resign"])

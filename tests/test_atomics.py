@@ -2,7 +2,7 @@
 import numpy as np
 from numba import njit, prange
 
-from go_engine.atomics import atomic_cas, atomic_load, atomic_store, spin_lock, spin_unlock
+from go_engine.search.atomics import atomic_cas, atomic_load, atomic_store, spin_lock, spin_unlock
 
 
 @njit(parallel=True, nogil=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from go_engine import board_kernels as bk
-from go_engine.coords import point_to_vertex, vertex_to_point
-from go_engine.game import Game, fixed_handicap_points, max_fixed_handicap
-from go_engine.position import BLACK, WHITE, IllegalMove, Position
+from go_engine.rules import board_kernels as bk
+from go_engine.rules.coords import point_to_vertex, vertex_to_point
+from go_engine.rules.game import Game, fixed_handicap_points, max_fixed_handicap
+from go_engine.rules.position import BLACK, WHITE, IllegalMove, Position
 
 from .ascii_boards import TRIPLE_KO
 

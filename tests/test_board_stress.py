@@ -20,9 +20,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from go_engine import board_kernels as bk
-from go_engine.playout import playable
-from go_engine.position import IllegalMove, Position
+from go_engine.rules import board_kernels as bk
+from go_engine.playouts.uniform import playable
+from go_engine.rules.position import IllegalMove, Position
 
 SEED = 20261129
 

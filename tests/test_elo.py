@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from training.elo import elo_from_score, format_elo, match_stats, score_from_elo, wilson_interval
+from go_engine.match.elo import elo_from_score, format_elo, match_stats, score_from_elo, wilson_interval
 
 
 def test_elo_of_known_scores():

@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from go_engine import board_kernels as bk
-from go_engine.coords import vertex_to_point
-from go_engine.features import (N_POLICY_PLANES, N_VALUE_PLANES, P_CAPTURE, P_EMPTY, P_LADDER_CAPTURE,
+from go_engine.rules import board_kernels as bk
+from go_engine.rules.coords import vertex_to_point
+from go_engine.features.planes import (N_POLICY_PLANES, N_VALUE_PLANES, P_CAPTURE, P_EMPTY, P_LADDER_CAPTURE,
                                 P_LADDER_ESCAPE, P_LIBS, P_LIBS_AFTER, P_ONES, P_OPP, P_OWN, P_PLAYER_COLOR,
                                 P_SELF_ATARI, P_SENSIBLE, P_TURNS, P_ZEROS, PLANE_NAMES, FeatureScratch,
                                 apply_symmetry, batch_planes_from_moves, encode_moves, inverse_symmetry,
                                 position_planes, symmetry_point_maps)
-from go_engine.game import Game
-from go_engine.position import BLACK, WHITE, Position
+from go_engine.rules.game import Game
+from go_engine.rules.position import BLACK, WHITE, Position
 from tests.sgf_fixtures import random_game
 
 

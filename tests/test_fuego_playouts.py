@@ -15,11 +15,11 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from go_engine import board_kernels as bk
-from go_engine import heuristic_playout as hp
-from go_engine.coords import vertex_to_point
-from go_engine.position import BLACK, WHITE, Position
-from go_engine.sgf import SGFError, read_moves, record_to_game
+from go_engine.rules import board_kernels as bk
+from go_engine.playouts import heuristic as hp
+from go_engine.rules.coords import vertex_to_point
+from go_engine.rules.position import BLACK, WHITE, Position
+from go_engine.rules.sgf import SGFError, read_moves, record_to_game
 from tests.conftest import SHARED_DATA
 from tests.fuego_cases import FuegoCase, read_suites
 

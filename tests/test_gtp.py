@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from go_engine.player import RESIGN
-from go_engine.position import BLACK, WHITE, Position
-from gtp.cli import read_line, serve
-from gtp.protocol import MAX_LINE_BYTES, parse_command, preprocess
+from go_engine.players.protocol import RESIGN
+from go_engine.rules.position import BLACK, WHITE, Position
+from go_engine.gtp.cli import read_line, serve
+from go_engine.gtp.protocol import MAX_LINE_BYTES, parse_command, preprocess
 
 from .conftest import GnuGo, needs_gnugo
 from .gtp_helpers import ask, fails, new_engine, ok, parse_response
@@ -158,8 +158,8 @@ def test_quit_stops_serving():
 # --- setup -------------------------------------------------------------------------------------
 
 def test_size_limits_match_the_engine_and_startup_loads_no_numpy():
-    from go_engine import coords
-    from gtp import engine as gtp_engine
+    from go_engine.rules import coords
+    from go_engine.gtp import engine as gtp_engine
     assert (gtp_engine.MIN_SIZE, gtp_engine.MAX_SIZE) == (coords.MIN_SIZE, coords.MAX_SIZE)
     code = ("import sys, go_engine_cli; go_engine_cli.build_parser(); from gtp.cli import serve; "
             "from tests.gtp_helpers import new_engine; e = new_engine(); e.handle_line('name'); "

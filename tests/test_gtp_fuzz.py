@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gtp.protocol import parse_command, preprocess
+from go_engine.gtp.protocol import parse_command, preprocess
 
 from .gtp_helpers import new_engine, parse_response
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from go_engine.ownership import estimate_ownership, final_status, score_without_dead
-from go_engine.players import PlayerOptions, make_player, player_names
-from go_engine.position import Position
+from go_engine.players.ownership import estimate_ownership, final_status, score_without_dead
+from go_engine.players.registry import PlayerOptions, make_player, player_names
+from go_engine.rules.position import Position
 from go_engine_cli import build_parser
-from gtp.cli import config_from_args
+from go_engine.gtp.cli import config_from_args
 
 DEAD_INSIDE = """
 . . . . . . . . .
@@ -112,7 +112,7 @@ def test_a_real_19x19_end_position_is_judged_right():
     group seki (B+10.5); the nakade playouts behind the judgement now see the kill."""
     from pathlib import Path
 
-    from gtp.engine import EngineConfig, GtpEngine
+    from go_engine.gtp.engine import EngineConfig, GtpEngine
     sgf = Path(__file__).parent / "fixtures" / "sgf" / "bulky_five_kill_19.sgf"
     engine = GtpEngine(EngineConfig(player="random"))
     assert engine.handle_line(f"loadsgf {sgf}").startswith("=")

@@ -7,13 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from go_engine import board_kernels as bk
-from go_engine import heuristic_playout as hp
-from go_engine.coords import point_to_vertex, vertex_to_point
-from go_engine.evaluators import RolloutConfig
-from go_engine.position import BLACK, WHITE, ZOBRIST, Position
-from go_engine.priors import liberties_after
-from go_engine.search import MCTS, SearchConfig
+from go_engine.rules import board_kernels as bk
+from go_engine.playouts import heuristic as hp
+from go_engine.rules.coords import point_to_vertex, vertex_to_point
+from go_engine.search.evaluators import RolloutConfig
+from go_engine.rules.position import BLACK, WHITE, ZOBRIST, Position
+from go_engine.search.priors import liberties_after
+from go_engine.search.mcts import MCTS, SearchConfig
 from tests.test_search import SAVE_IN_ATARI, SEMEAI, assert_visits_add_up, game_from_ascii
 
 
@@ -291,7 +291,7 @@ def test_search_with_heuristic_playouts_finds_the_obvious_move(text, komi, answe
 
 
 def test_rollout_search_player_uses_nakade_ko_playouts_by_default():
-    from go_engine.mcts_player import player_from_options
+    from go_engine.players.mcts import player_from_options
     assert player_from_options().mcts.rollout.kind == "nakade+ko"
     assert player_from_options(extra={"playout": "nakade"}).mcts.rollout.kind == "nakade"
     assert player_from_options(extra={"playout": "heuristic"}).mcts.rollout.kind == "heuristic"
@@ -365,10 +365,10 @@ def test_playouts_among_several_kos_end_before_the_move_cap(kind):
     ko limit runs into the move cap (1,103 moves) and is scored with the bottom rows empty, so
     the search judged the rest of that game blind. With ``RULE_KO_LIMIT`` they end like other
     playouts."""
-    from go_engine.playout import default_max_moves
-    from go_engine.priors import no_policy
-    from go_engine.rollouts import PLAYOUT_NAMES, run_playout
-    from go_engine.sgf import load_sgf_file
+    from go_engine.playouts.uniform import default_max_moves
+    from go_engine.search.priors import no_policy
+    from go_engine.search.drivers import PLAYOUT_NAMES, run_playout
+    from go_engine.rules.sgf import load_sgf_file
     from tests.test_nakade import FIXTURES
     pos = load_sgf_file(FIXTURES / "ko_cycle_19.sgf").game.position
     cap = default_max_moves(pos.n)
@@ -385,12 +385,12 @@ def test_playouts_among_several_kos_end_before_the_move_cap(kind):
 def test_the_default_playouts_have_the_ko_limit():
     """Both searches play ``nakade+ko`` by default, so the game-14 board cannot blind them;
     the same board without the limit still runs into the move cap."""
-    from go_engine.mcts_player import DEFAULT_ROLLOUT_PLAYOUT
-    from go_engine.nets.alphago_player import NETWORK_SEARCH_DEFAULTS
-    from go_engine.playout import default_max_moves
-    from go_engine.priors import no_policy
-    from go_engine.rollouts import PLAYOUT_NAMES, run_playout
-    from go_engine.sgf import load_sgf_file
+    from go_engine.players.mcts import DEFAULT_ROLLOUT_PLAYOUT
+    from go_engine.players.alphago import NETWORK_SEARCH_DEFAULTS
+    from go_engine.playouts.uniform import default_max_moves
+    from go_engine.search.priors import no_policy
+    from go_engine.search.drivers import PLAYOUT_NAMES, run_playout
+    from go_engine.rules.sgf import load_sgf_file
     from tests.test_nakade import FIXTURES
     assert DEFAULT_ROLLOUT_PLAYOUT == NETWORK_SEARCH_DEFAULTS["playout"] == "nakade+ko"
     pos = load_sgf_file(FIXTURES / "ko_cycle_19.sgf").game.position

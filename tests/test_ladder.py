@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from go_engine.coords import vertex_to_point
-from go_engine.ladder import is_ladder_captured
-from go_engine.position import BLACK, WHITE, Position
+from go_engine.rules.coords import vertex_to_point
+from go_engine.features.ladder import is_ladder_captured
+from go_engine.rules.position import BLACK, WHITE, Position
 from tests.conftest import SHARED_DATA
 
 BASIC = """

@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 from sgfmill import sgf as sgfmill_sgf
 
-from go_engine.game import Game
-from go_engine.position import BLACK, WHITE, Position
-from go_engine.sgf import load_sgf
+from go_engine.rules.game import Game
+from go_engine.rules.position import BLACK, WHITE, Position
+from go_engine.rules.sgf import load_sgf
 from tests.conftest import gnugo_path, skip_or_fail
-from training.gtp_client import (GtpClient, GtpCrash, GtpFailure, GtpProtocolError, GtpTimeout,
+from go_engine.match.gtp_client import (GtpClient, GtpCrash, GtpFailure, GtpProtocolError, GtpTimeout,
                                  parse_response)
-from training.match import (Clock, MatchConfig, MatchError, MatchRunner, board_without, format_table,
+from go_engine.match.runner import (Clock, MatchConfig, MatchError, MatchRunner, board_without, format_table,
                             parse_score, parse_vertex_list, read_results, summarize)
-from training.match_game import one_line
+from go_engine.match.game import one_line
 
 FAKE = [sys.executable, str(Path(__file__).with_name("fake_gtp_engine.py"))]
 

@@ -7,14 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from go_engine import board_kernels as bk
-from go_engine import heuristic_playout as hp
-from go_engine.coords import vertex_to_point
-from go_engine.nakade import SCRATCH, bad_selfatari, is_dead_shape, vital_point_after_capture
-from go_engine.position import BLACK, WHITE, ZOBRIST, Position
-from go_engine.priors import no_policy
-from go_engine.rollouts import PLAYOUT_NAMES, run_playout
-from go_engine.sgf import load_sgf_file
+from go_engine.rules import board_kernels as bk
+from go_engine.playouts import heuristic as hp
+from go_engine.rules.coords import vertex_to_point
+from go_engine.playouts.nakade import SCRATCH, bad_selfatari, is_dead_shape, vital_point_after_capture
+from go_engine.rules.position import BLACK, WHITE, ZOBRIST, Position
+from go_engine.search.priors import no_policy
+from go_engine.search.drivers import PLAYOUT_NAMES, run_playout
+from go_engine.rules.sgf import load_sgf_file
 from tests.conftest import SHARED_DATA
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sgf"
@@ -193,7 +193,7 @@ def test_fuegos_playout_nakade_case_kills_on_the_vital_point():
     import dataclasses
     import tarfile
 
-    from go_engine.sgf import read_moves, record_to_game
+    from go_engine.rules.sgf import read_moves, record_to_game
     with tarfile.open(FUEGO, "r:xz") as tar:
         data = tar.extractfile("fuego_regression/regression/sgf/playout/playout_nakade.1.sgf").read()
     rec = read_moves(data)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import io
 
-from go_engine.position import BLACK, WHITE
-from go_engine.sgf import load_sgf
+from go_engine.rules.position import BLACK, WHITE
+from go_engine.rules.sgf import load_sgf
 from go_engine_cli import build_parser
-from gtp.terminal import run_play
+from go_engine.gtp.terminal import run_play
 
 
 def play(argv: list[str], typed: str) -> tuple[int, str]:

@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from go_engine import board_kernels as bk
-from go_engine.playout import default_max_moves, rand_below, random_playout
-from go_engine.position import ZOBRIST, Position
-from go_engine.priors import no_policy
-from go_engine.rollouts import PLAYOUT_HEURISTIC, PLAYOUT_RANDOM, playout_batch
+from go_engine.rules import board_kernels as bk
+from go_engine.playouts.uniform import default_max_moves, rand_below, random_playout
+from go_engine.rules.position import ZOBRIST, Position
+from go_engine.search.priors import no_policy
+from go_engine.search.drivers import PLAYOUT_HEURISTIC, PLAYOUT_RANDOM, playout_batch
 
 
 def _reference_pick(color, links, info, state, c):

@@ -5,9 +5,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from go_engine import board_kernels as bk
-from go_engine.game import Game
-from go_engine.position import BLACK, WHITE, IllegalMove
+from go_engine.rules import board_kernels as bk
+from go_engine.rules.game import Game
+from go_engine.rules.position import BLACK, WHITE, IllegalMove
 
 
 def reference_chains(board: np.ndarray) -> list[tuple[int, set, set]]:

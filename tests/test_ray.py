@@ -21,7 +21,7 @@ def local_ray():
 
 @pytest.mark.timeout(300)
 def test_two_workers_survive_a_killed_worker(tmp_path, local_ray):
-    from training.distributed import count_games, ray_selfplay
+    from go_engine.training.distributed import count_games, ray_selfplay
     weights = tiny_policy_file(tmp_path / "w.npz", N)
     killed = []
 

@@ -9,8 +9,8 @@ import pytest
 
 pytest.importorskip("jax")
 
-from go_engine import board_kernels as bk  # noqa: E402
-from training.rl import ReinforceLearner, learner_examples  # noqa: E402
+from go_engine.rules import board_kernels as bk  # noqa: E402
+from go_engine.training.rl import ReinforceLearner, learner_examples  # noqa: E402
 
 from .rl_helpers import tiny_policy_file  # noqa: E402
 
@@ -47,9 +47,9 @@ def test_learner_examples_pick_learner_moves_with_their_reward():
 @pytest.mark.parametrize("reward", [1, -1])
 def test_reinforce_makes_rewarded_moves_likelier(tmp_path, reward):
     from go_engine.nets.weights import load_policy_weights
-    from go_engine.position import Position
-    from go_engine.features import position_planes
-    from training.selfplay import JitPolicy
+    from go_engine.rules.position import Position
+    from go_engine.features.planes import position_planes
+    from go_engine.training.selfplay import JitPolicy
     cfg, variables, _ = load_policy_weights(tiny_policy_file(tmp_path / "p.npz", N))
     learner = ReinforceLearner(cfg, variables, "sgd", lr=0.5, chunk=8)
     policy = JitPolicy(cfg)
@@ -64,7 +64,7 @@ def test_reinforce_makes_rewarded_moves_likelier(tmp_path, reward):
 
 
 def _small_cfg(tmp_path, init):
-    from training.rl_config import RLConfig
+    from go_engine.training.rl_config import RLConfig
     return RLConfig(init=str(init), out=str(tmp_path / "run"), board_size=N, komi=0.5, iterations=4, games=2,
                     optimizer="adam", lr=0.01, pool_every=2, eval_every=4, eval_games=2, checkpoint_every=2,
                     chunk=64, ladders=False, seed=3)
@@ -74,8 +74,8 @@ def test_rl_run_resumes_after_a_kill_to_the_same_result(tmp_path):
     from dataclasses import replace
 
     from go_engine.nets.weights import flatten_tree, load_policy_weights
-    from training.plot import read_metrics
-    from training.rl import train_rl
+    from go_engine.training.plot import read_metrics
+    from go_engine.training.rl import train_rl
     init = tiny_policy_file(tmp_path / "sl.npz", N)
     whole = _small_cfg(tmp_path / "a", init)
     train_rl(whole, progress=False)
@@ -97,7 +97,7 @@ def test_rl_run_resumes_after_a_kill_to_the_same_result(tmp_path):
 
 
 def test_shard_learner_ledger_survives_a_restart(tmp_path):
-    from training.distributed import ShardLearner, SelfPlayWorkerImpl
+    from go_engine.training.distributed import ShardLearner, SelfPlayWorkerImpl
     init = tiny_policy_file(tmp_path / "sl.npz", N)
     run = tmp_path / "run"
     learner = ShardLearner(run, str(init), n=N, games_per_update=4, pool_every=100)
@@ -125,8 +125,8 @@ def test_shard_learner_ledger_survives_a_restart(tmp_path):
 
 def test_cli_train_subcommands_parse_into_configs(tmp_path):
     from go_engine_cli import build_parser
-    from training.rl_cli import cmd_train_rl, cmd_train_value, dataclass_from_args
-    from training.rl_config import RLConfig, ValueConfig
+    from go_engine.training.rl_cli import cmd_train_rl, cmd_train_value, dataclass_from_args
+    from go_engine.training.rl_config import RLConfig, ValueConfig
     cfg_file = tmp_path / "rl.json"
     cfg_file.write_text(json.dumps({"games": 16, "lr": 0.01}))
     args = build_parser().parse_args(["train", "rl", "--config", str(cfg_file), "--iterations", "3",

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from numba import njit
 
-from go_engine import board_kernels as bk
-from go_engine import patterns as pt
-from go_engine import rollout_policy as rp
-from go_engine.game import Game
-from go_engine.player import TimeBudget
-from go_engine.position import BLACK, WHITE, ZOBRIST, Position
-from go_engine.priors import PolicyArrays
-from go_engine.rollouts import PLAYOUT_PATTERN, playout_batch
+from go_engine.rules import board_kernels as bk
+from go_engine.playouts import patterns as pt
+from go_engine.playouts import rollout_policy as rp
+from go_engine.rules.game import Game
+from go_engine.players.protocol import TimeBudget
+from go_engine.rules.position import BLACK, WHITE, ZOBRIST, Position
+from go_engine.search.priors import PolicyArrays
+from go_engine.search.drivers import PLAYOUT_PATTERN, playout_batch
 from tests.conftest import SHARED_DATA, needs_shared_data
 
 
@@ -291,7 +291,7 @@ def test_weights_roundtrip_and_clear_errors(tmp_path):
 
 @needs_shared_data
 def test_tiny_fit_lowers_the_loss():
-    from training import rollout_fit as rf
+    from go_engine.training import rollout_fit as rf
     archive = SHARED_DATA / "sgf9" / "cgos9.tar.xz"
     data, _, _ = rf.load_games([str(archive)], max_games=40, progress=False)
     train = np.arange(0, 30, dtype=np.int64)
@@ -308,7 +308,7 @@ def test_tiny_fit_lowers_the_loss():
 
 
 def test_registered_player_uses_shipped_weights():
-    from go_engine.players import PlayerOptions, make_player, player_names
+    from go_engine.players.registry import PlayerOptions, make_player, player_names
     assert "rollout" in player_names()
     if not rp.default_weights_path(9).exists():
         pytest.skip("data/rollout_9.npz not present")

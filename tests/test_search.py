@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from go_engine import board_kernels as bk
-from go_engine import tree as tr
-from go_engine.coords import point_to_vertex, vertex_to_point
-from go_engine.evaluators import HeuristicEvaluator, UniformEvaluator
-from go_engine.game import Game
-from go_engine.position import BLACK, WHITE, Position
-from go_engine.search import MCTS, SearchConfig
+from go_engine.rules import board_kernels as bk
+from go_engine.search import tree as tr
+from go_engine.rules.coords import point_to_vertex, vertex_to_point
+from go_engine.search.evaluators import HeuristicEvaluator, UniformEvaluator
+from go_engine.rules.game import Game
+from go_engine.rules.position import BLACK, WHITE, Position
+from go_engine.search.mcts import MCTS, SearchConfig
 
 from .ascii_boards import LAST_DAME, TRIPLE_KO
 
@@ -302,7 +302,7 @@ def test_rave_search_finds_the_obvious_move(text, komi, answer):
                     reason="no 9x9 rollout-policy weights (data/rollout_9.npz)")
 @pytest.mark.parametrize("parallel", ["batch", "lanes"])
 def test_pattern_priors_and_playouts_plug_in(parallel):
-    from go_engine.evaluators import RolloutConfig
+    from go_engine.search.evaluators import RolloutConfig
     game = Game(9, 7.0)
     mcts = MCTS(SearchConfig(threads=2, batch_size=8, prior="pattern", max_tree_mb=32, parallel=parallel),
                 rollout=RolloutConfig(kind="pattern"))
@@ -317,10 +317,10 @@ def test_pattern_priors_and_playouts_plug_in(parallel):
 def test_repeated_leaf_playouts_beside_an_evaluator():
     """leaf_rollouts > 1: each leaf's z is the mean of that many playouts from a copy, so the
     leaf boards stay as selected and the bookkeeping still adds up."""
-    from go_engine.position import ZOBRIST
-    from go_engine.priors import no_policy
-    from go_engine.rollouts import PLAYOUT_RANDOM, rollout_leaves_repeated
-    from go_engine.search import allocate_lanes
+    from go_engine.rules.position import ZOBRIST
+    from go_engine.search.priors import no_policy
+    from go_engine.search.drivers import PLAYOUT_RANDOM, rollout_leaves_repeated
+    from go_engine.search.mcts import allocate_lanes
 
     class PythonUniform(UniformEvaluator):
         native_prior = None

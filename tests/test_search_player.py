@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from go_engine import board_kernels as bk
-from go_engine.coords import vertex_to_point
-from go_engine.game import Game
-from go_engine.mcts_player import MCTSPlayer, PlayerConfig
-from go_engine.player import RESIGN, TimeBudget
-from go_engine.position import BLACK, WHITE, Position
-from go_engine.search import SearchConfig
-from go_engine.time_control import TimeManager
+from go_engine.rules import board_kernels as bk
+from go_engine.rules.coords import vertex_to_point
+from go_engine.rules.game import Game
+from go_engine.players.mcts import MCTSPlayer, PlayerConfig
+from go_engine.players.protocol import RESIGN, TimeBudget
+from go_engine.rules.position import BLACK, WHITE, Position
+from go_engine.search.mcts import SearchConfig
+from go_engine.players.time_control import TimeManager
 
 from .ascii_boards import LAST_DAME
 

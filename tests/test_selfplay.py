@@ -7,8 +7,8 @@ import pytest
 
 pytest.importorskip("jax")
 
-from go_engine import board_kernels as bk  # noqa: E402
-from training.selfplay import (GameBatch, RANDOM_MOVE, batch_to_arrays, colour_split_assigner,  # noqa: E402
+from go_engine.rules import board_kernels as bk  # noqa: E402
+from go_engine.training.selfplay import (GameBatch, RANDOM_MOVE, batch_to_arrays, colour_split_assigner,  # noqa: E402
                                game_to_sgf_text, load_player, play_out, read_shard, shard_games,
                                write_npz_atomic)
 

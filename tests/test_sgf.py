@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sgfmill import sgf as sgfmill_sgf
 
-from go_engine.coords import vertex_to_point
-from go_engine.game import Game
-from go_engine.position import BLACK, WHITE
-from go_engine.sgf import (
+from go_engine.rules.coords import vertex_to_point
+from go_engine.rules.game import Game
+from go_engine.rules.position import BLACK, WHITE
+from go_engine.rules.sgf import (
     DEFAULT_KOMI_EVEN, DEFAULT_KOMI_HANDICAP, ArchiveStats, SGFError, game_to_sgf, iter_games,
     iter_moves, iter_sgf_texts, load_sgf, load_sgf_file, read_moves, save_sgf, split_sgf_games,
 )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from go_engine.features import (FeatureScratch, apply_symmetry, encode_moves, position_planes,
+from go_engine.features.planes import (FeatureScratch, apply_symmetry, encode_moves, position_planes,
                                 symmetry_point_maps)
-from go_engine.game import Game
+from go_engine.rules.game import Game
 from tests.sgf_fixtures import tiny_archive
-from training.data_build import SPLITS, build_shards, decode_points, split_of
-from training.shards import BatchLoader, ShardSet, augment, batch_indices, make_batch
+from go_engine.training.data_build import SPLITS, build_shards, decode_points, split_of
+from go_engine.training.shards import BatchLoader, ShardSet, augment, batch_indices, make_batch
 
 
 def test_build_splits_by_game_and_reports_skips(tmp_path):

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from tests.sgf_fixtures import tiny_archive, random_game
-from training.data_build import build_shards
-from training.sl_config import SLConfig
+from go_engine.training.data_build import build_shards
+from go_engine.training.sl_config import SLConfig
 
 # find_spec, not importorskip: collecting this file must not import JAX for the whole session
 pytestmark = pytest.mark.skipif(
@@ -35,8 +35,8 @@ def tiny_config(data, out, **kw) -> SLConfig:
 
 
 def test_tiny_net_learns(shards):
-    from training.plot import read_metrics
-    from training.sl import train
+    from go_engine.training.plot import read_metrics
+    from go_engine.training.sl import train
     root, _ = shards
     cfg = tiny_config(root / "shards", root / "learn", symmetries=False)
     summary = train(cfg, progress=False)
@@ -50,8 +50,8 @@ def test_tiny_net_learns(shards):
 
 
 def test_kill_and_resume_gives_same_step_and_parameters(shards):
-    from training.checkpoint import latest_checkpoint
-    from training.sl import train
+    from go_engine.training.checkpoint import latest_checkpoint
+    from go_engine.training.sl import train
     root, _ = shards
     straight = tiny_config(root / "shards", root / "straight", steps=12, checkpoint_every=6, eval_every=6)
     train(straight, progress=False)
@@ -74,8 +74,8 @@ def test_kill_and_resume_gives_same_step_and_parameters(shards):
 def test_init_continues_from_a_weight_file_with_a_fresh_optimizer(shards):
     """--init starts a run from shipped weights once their checkpoints are gone."""
     from go_engine.nets.weights import flatten_tree, load_policy_weights
-    from training.plot import read_metrics
-    from training.sl import train
+    from go_engine.training.plot import read_metrics
+    from go_engine.training.sl import train
     root, _ = shards
     train(tiny_config(root / "shards", root / "first", steps=10), progress=False)
     _, first, _ = load_policy_weights(root / "first" / "policy.npz")
@@ -94,8 +94,8 @@ def test_init_continues_from_a_weight_file_with_a_fresh_optimizer(shards):
 
 
 def test_eval_policy_on_tiny_archive(shards):
-    from training.eval_policy import evaluate_policy
-    from training.sl import train
+    from go_engine.training.eval_policy import evaluate_policy
+    from go_engine.training.sl import train
     root, archive = shards
     train(tiny_config(root / "shards", root / "ev", steps=20), progress=False)
     result = evaluate_policy(root / "ev" / "policy.npz", sgf=[str(archive)])
@@ -108,16 +108,16 @@ def test_eval_policy_on_tiny_archive(shards):
 
 
 def _game_lengths(archive):
-    from training.data_build import iter_sgf_texts, parse_game
+    from go_engine.training.data_build import iter_sgf_texts, parse_game
     return [[m for m in parse_game(text).moves if m not in (81, -82)] for _, text in iter_sgf_texts([str(archive)])]
 
 
 def test_policy_player_plays_legal_sensible_moves(shards):
-    from go_engine.game import Game
-    from go_engine.nets.player import PolicyPlayer
-    from go_engine.player import TimeBudget
-    from go_engine.position import BLACK, WHITE
-    from training.sl import train
+    from go_engine.rules.game import Game
+    from go_engine.players.policy import PolicyPlayer
+    from go_engine.players.protocol import TimeBudget
+    from go_engine.rules.position import BLACK, WHITE
+    from go_engine.training.sl import train
     root, _ = shards
     weights = root / "learn" / "policy.npz"
     if not weights.is_file():
@@ -161,11 +161,11 @@ def test_policy_player_passes_after_a_pass_only_when_the_count_wins(komi, expect
     # only sensible moves
     from pathlib import Path
 
-    from go_engine.coords import vertex_to_point
-    from go_engine.game import Game
-    from go_engine.nets.player import PolicyPlayer
-    from go_engine.player import TimeBudget
-    from go_engine.position import BLACK, WHITE, Position
+    from go_engine.rules.coords import vertex_to_point
+    from go_engine.rules.game import Game
+    from go_engine.players.policy import PolicyPlayer
+    from go_engine.players.protocol import TimeBudget
+    from go_engine.rules.position import BLACK, WHITE, Position
     weights = Path(__file__).resolve().parents[1] / "data" / "policy_9.npz"
     game = Game(9, komi)
     game.position = Position.from_ascii(SETTLED, to_play=WHITE)
@@ -178,9 +178,9 @@ def test_policy_player_passes_after_a_pass_only_when_the_count_wins(komi, expect
 
 
 def test_policy_player_in_the_registry(shards):
-    from go_engine.game import Game
-    from go_engine.player import TimeBudget
-    from go_engine.players import PlayerOptions, make_player
+    from go_engine.rules.game import Game
+    from go_engine.players.protocol import TimeBudget
+    from go_engine.players.registry import PlayerOptions, make_player
     root, _ = shards
     weights = root / "learn" / "policy.npz"
     if not weights.is_file():

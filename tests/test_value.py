@@ -7,8 +7,8 @@ import pytest
 
 pytest.importorskip("jax")
 
-from go_engine import board_kernels as bk  # noqa: E402
-from training.value_data import ValueSet, generate_value_data, label_positions  # noqa: E402
+from go_engine.rules import board_kernels as bk  # noqa: E402
+from go_engine.training.value_data import ValueSet, generate_value_data, label_positions  # noqa: E402
 
 from .rl_helpers import replay_checked, tiny_policy_file  # noqa: E402
 
@@ -63,7 +63,7 @@ def test_generated_value_data_follows_alphago(tmp_path):
 def _dataset(tmp_path):
     """Toy positions whose label is readable from the planes: after 1 move, +1 if black took
     the centre. Stored as a value shard so the real loader is used."""
-    from training.selfplay import write_npz_atomic
+    from go_engine.training.selfplay import write_npz_atomic
     rng = np.random.default_rng(0)
     codes, starts, z = [], [], []
     for i in range(64):
@@ -86,9 +86,9 @@ def test_value_net_learns_and_resumes(tmp_path):
     from go_engine.nets.value_config import load_value_weights
     from go_engine.nets.weights import load_policy_weights
     from go_engine.nets.value_net import ValueEvaluator
-    from training.plot import read_metrics
-    from training.rl_config import ValueConfig
-    from training.value_train import train_value
+    from go_engine.training.plot import read_metrics
+    from go_engine.training.rl_config import ValueConfig
+    from go_engine.training.value_train import train_value
     data = _dataset(tmp_path)
     cfg = ValueConfig(data=str(data), out=str(tmp_path / "run"), val_fraction=0.25, layers=2, filters=8,
                       first_kernel=3, fc_units=16, lr=0.01, steps=60, batch_size=16, log_every=10, eval_every=20,
@@ -122,8 +122,8 @@ def test_value_net_on_a_frozen_policy_trunk(tmp_path):
     from go_engine.nets.value_config import load_value_weights
     from go_engine.nets.value_net import ValueEvaluator
     from go_engine.nets.weights import load_policy_weights
-    from training.rl_config import ValueConfig
-    from training.value_train import train_value
+    from go_engine.training.rl_config import ValueConfig
+    from go_engine.training.value_train import train_value
     data = _dataset(tmp_path)
     policy = tiny_policy_file(tmp_path / "policy.npz", N, 3)
     cfg = ValueConfig(data=str(data), out=str(tmp_path / "run"), val_fraction=0.25, layers=2, filters=8,

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from go_engine import board_kernels as bk
-from training.value_data import ValueSet
+from go_engine.rules import board_kernels as bk
+from go_engine.training.value_data import ValueSet
 
 N = 5
 PASS = N * N
@@ -28,7 +28,7 @@ def _decided_set() -> ValueSet:
 
 
 def _pattern_weights(tmp_path):
-    from go_engine.rollout_policy import RolloutWeights, save_rollout_weights
+    from go_engine.playouts.rollout_policy import RolloutWeights, save_rollout_weights
     path = tmp_path / "rollout_5.npz"
     save_rollout_weights(path, RolloutWeights.zeros(N))
     return str(path)
@@ -36,7 +36,7 @@ def _pattern_weights(tmp_path):
 
 @pytest.mark.parametrize("kind", ["random", "heuristic", "nakade", "pattern"])
 def test_fast_rollouts_score_a_decided_position_from_the_side_to_move(tmp_path, kind):
-    from training.value_eval import fast_rollout_estimates
+    from go_engine.training.value_eval import fast_rollout_estimates
     data = _decided_set()
     est, secs = fast_rollout_estimates(data, kind, rollouts=8, komi=0.5, rollout_weights=_pattern_weights(tmp_path))
     assert list(est) == [-1.0, 1.0]
@@ -44,7 +44,7 @@ def test_fast_rollouts_score_a_decided_position_from_the_side_to_move(tmp_path, 
 
 
 def test_fast_rollouts_on_open_positions_are_means_of_k_outcomes(tmp_path):
-    from training.value_eval import fast_rollout_estimates, position_boards
+    from go_engine.training.value_eval import fast_rollout_estimates, position_boards
     # the empty board (black to move) and after one black stone (white to move)
     data = ValueSet(N, np.array([12], np.int16), np.array([0, 0], np.int64), np.array([0, 1], np.int64),
                     np.array([bk.BLACK, bk.WHITE], np.int64), np.array([1.0, -1.0], np.float32))
@@ -67,7 +67,7 @@ def test_equal_time_table_uses_the_nets_own_time(tmp_path):
     pytest.importorskip("jax")
     from go_engine.nets.value_config import ValueNetConfig, save_value_weights
     from go_engine.nets.value_net import ValueEvaluator, init_value_variables
-    from training.value_eval import equal_time_table, parse_sl_rollouts, position_boards, value_net_timing
+    from go_engine.training.value_eval import equal_time_table, parse_sl_rollouts, position_boards, value_net_timing
     cfg = ValueNetConfig(board_size=N, layers=2, filters=4, first_kernel=3, in_planes=49, fc_units=8)
     weights = tmp_path / "value.npz"
     save_value_weights(weights, cfg, init_value_variables(cfg, 0))

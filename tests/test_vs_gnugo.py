@@ -14,10 +14,11 @@ import random
 import numpy as np
 import pytest
 
-from go_engine.coords import point_to_vertex
-from go_engine.game import Game
-from go_engine.player import RandomPlayer, TimeBudget
-from go_engine.position import BLACK, WHITE
+from go_engine.rules.coords import point_to_vertex
+from go_engine.rules.game import Game
+from go_engine.players.protocol import TimeBudget
+from go_engine.players.random_player import RandomPlayer
+from go_engine.rules.position import BLACK, WHITE
 
 from .conftest import GnuGo
 

@@ -22,11 +22,11 @@ def bench_net(weights: str | None = None, board_size: int = 19, batches: tuple[i
               train_batch: int = 64, seconds: float = 2.0) -> dict:
     import jax
 
-    from go_engine.nets.evaluator import PolicyEvaluator
+    from go_engine.nets.policy_inference import PolicyEvaluator
     from go_engine.nets.weights import parameter_count
 
-    from .sl import Trainer
-    from .sl_config import SLConfig
+    from go_engine.training.sl import Trainer
+    from go_engine.training.sl_config import SLConfig
     ev = PolicyEvaluator(weights, board_size=board_size)
     n = ev.n
     rng = np.random.default_rng(0)

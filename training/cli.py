@@ -19,7 +19,7 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from .data_build import build_shards
+    from go_engine.training.data_build import build_shards
     summary = build_shards(args.sgf, args.out, max_games=args.max_games, board_size=args.board_size,
                            games_per_shard=args.games_per_shard, progress=not args.quiet)
     print(f"{summary['games_used']} games used ({summary['games_per_split']}), "
@@ -29,21 +29,21 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    from .sl_config import add_config_arguments
+    from go_engine.training.sl_config import add_config_arguments
     sub = parser.add_subparsers(dest="train_command", required=True)
     sl = sub.add_parser("sl", help="supervised policy training on expert moves (AlphaGo's SL policy)")
     add_config_arguments(sl)
     sl.add_argument("--quiet", action="store_true", help="no progress bar")
-    from .rollout_cli import add_rollout_train_arguments
+    from go_engine.training.rollout_cli import add_rollout_train_arguments
     add_rollout_train_arguments(sub)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     if args.train_command == "rollout":
-        from .rollout_cli import cmd_train_rollout
+        from go_engine.training.rollout_cli import cmd_train_rollout
         return cmd_train_rollout(args)
-    from .sl import train
-    from .sl_config import config_from_args
+    from go_engine.training.sl import train
+    from go_engine.training.sl_config import config_from_args
     cfg = config_from_args(args)
     if not cfg.data:
         raise SystemExit("give --data DIR (shards from `go-engine data build`) or a --config file with it")
@@ -63,25 +63,25 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     pol.add_argument("--max-games", type=int, default=None)
     pol.add_argument("--max-positions", type=int, default=None, help="a fixed random sample of positions")
     pol.add_argument("--json", action="store_true", help="print one JSON object")
-    from .rollout_cli import add_rollout_eval_arguments
+    from go_engine.training.rollout_cli import add_rollout_eval_arguments
     add_rollout_eval_arguments(sub)
-    from .value_eval_cli import add_value_eval_arguments
+    from go_engine.training.value_eval_cli import add_value_eval_arguments
     add_value_eval_arguments(sub)
-    from .match_cli import add_match_report_arguments
+    from go_engine.match.cli import add_match_report_arguments
     add_match_report_arguments(sub)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.eval_command == "rollout":
-        from .rollout_cli import cmd_eval_rollout
+        from go_engine.training.rollout_cli import cmd_eval_rollout
         return cmd_eval_rollout(args)
     if args.eval_command == "match":
-        from .match_cli import cmd_eval_match
+        from go_engine.match.cli import cmd_eval_match
         return cmd_eval_match(args)
     if args.eval_command == "value":
-        from .value_eval_cli import cmd_eval_value
+        from go_engine.training.value_eval_cli import cmd_eval_value
         return cmd_eval_value(args)
-    from .eval_policy import evaluate_policy
+    from go_engine.training.eval_policy import evaluate_policy
     result = evaluate_policy(args.weights, sgf=args.sgf, shards=args.shards, split=args.split,
                              max_games=args.max_games, max_positions=args.max_positions, progress=not args.json)
     if args.json:
@@ -94,7 +94,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_net(args: argparse.Namespace) -> int:
-    from .bench_net import bench_net
+    from go_engine.training.bench_net import bench_net
     batches = tuple(int(b) for b in args.batches.split(","))
     result = bench_net(args.weights, board_size=args.board_size, batches=batches, seconds=args.seconds)
     if args.json:

@@ -34,7 +34,7 @@ from typing import Iterator
 import numpy as np
 
 from go_engine.atomic_io import write_npz_atomic
-from go_engine.position import BLACK, WHITE
+from go_engine.rules.position import BLACK, WHITE
 
 SPLITS = ("train", "val", "test")
 SPLIT_PERMILLE = (900, 50, 50)
@@ -88,7 +88,7 @@ def record_to_raw(rec) -> RawGame:
 def iter_raw_games(paths: list[str], stats: BuildStats) -> Iterator[RawGame]:
     """RawGame per game of the archives, via ``go_engine.sgf.iter_moves`` (which streams
     .sgf/.sgfs/.zip/.tar.* and counts broken games); skip reasons land in ``stats``."""
-    from go_engine.sgf import ArchiveStats, iter_moves
+    from go_engine.rules.sgf import ArchiveStats, iter_moves
     archive_stats = ArchiveStats()
     reported: Counter = Counter()
     for rec in iter_moves(paths, archive_stats):
@@ -108,22 +108,22 @@ def iter_raw_games(paths: list[str], stats: BuildStats) -> Iterator[RawGame]:
 
 def iter_sgf_texts(paths: list[str]) -> Iterator[tuple[str, bytes]]:
     """(source, SGF bytes) of every game under ``paths`` (``go_engine.sgf.iter_sgf_texts``)."""
-    from go_engine.sgf import iter_sgf_texts as engine_iter
+    from go_engine.rules.sgf import iter_sgf_texts as engine_iter
     for source, index, text in engine_iter(paths):
         yield f"{source}#{index}", text
 
 
 def parse_game(text: str | bytes, source: str = "<string>") -> RawGame:
     """One SGF game -> RawGame; ValueError (``go_engine.sgf.SGFError`` is one) for a bad game."""
-    from go_engine.sgf import read_moves
+    from go_engine.rules.sgf import read_moves
     return record_to_raw(read_moves(text, source))
 
 
 def replay_ok(game: RawGame) -> bool:
     """Replay the moves in Numba; False when a stone lands on an occupied point."""
-    from go_engine import board_kernels as bk
-    from go_engine.features import replay
-    from go_engine.position import ZOBRIST
+    from go_engine.rules import board_kernels as bk
+    from go_engine.features.planes import replay
+    from go_engine.rules.position import ZOBRIST
     cells = (game.n + 2) ** 2
     color = np.empty(cells, dtype=np.int8)
     links = np.empty((bk.NF, cells), dtype=np.int32)

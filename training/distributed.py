@@ -70,7 +70,7 @@ class SelfPlayWorkerImpl:
         (self.run_dir / "shards").mkdir(parents=True, exist_ok=True)
 
     def _refresh(self) -> None:
-        from .selfplay import load_player
+        from go_engine.training.selfplay import load_player
         version, path = latest_weights(self.run_dir)
         if version != self.version:
             self.me = load_player(str(path), self.n, name=f"v{version}", temperature=self.temperature,
@@ -78,8 +78,8 @@ class SelfPlayWorkerImpl:
             self.version = version
 
     def _opponent(self, rng: np.random.Generator):
-        from .rl import pool_files
-        from .selfplay import load_player
+        from go_engine.training.rl import pool_files
+        from go_engine.training.selfplay import load_player
         pool = pool_files(self.run_dir / "weights")
         if not pool:
             return self.me
@@ -88,9 +88,9 @@ class SelfPlayWorkerImpl:
 
     def play_shard(self, games: int) -> dict:
         """Play ``games`` games (latest weights vs a pool opponent) and write one shard."""
-        from go_engine import board_kernels as bk
+        from go_engine.rules import board_kernels as bk
 
-        from .selfplay import (
+        from go_engine.training.selfplay import (
             GameBatch,
             batch_to_arrays,
             colour_split_assigner,
@@ -218,7 +218,7 @@ def ensure_weights(run_dir: Path, weights: str, n: int) -> None:
         return
     from go_engine.nets.weights import load_policy_weights
 
-    from .selfplay import resolve_policy_weights
+    from go_engine.nets.weights import resolve_policy_weights
     config, variables, _ = load_policy_weights(resolve_policy_weights(weights, n))
     publish_weights(run_dir, 0, config, variables, {"version": 0, "source": weights})
 
@@ -296,9 +296,9 @@ class ShardLearner:
                  seed: int = 0):
         from go_engine.nets.weights import load_policy_weights, save_policy_weights
 
-        from .checkpoint import latest_checkpoint, restore_checkpoint
-        from .rl import ReinforceLearner
-        from .selfplay import resolve_policy_weights
+        from go_engine.training.checkpoint import latest_checkpoint, restore_checkpoint
+        from go_engine.training.rl import ReinforceLearner
+        from go_engine.nets.weights import resolve_policy_weights
         self.run_dir = Path(run_dir)
         self.dir = self.run_dir / "learner"
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -335,8 +335,8 @@ class ShardLearner:
 
         from go_engine.nets.weights import save_policy_weights
 
-        from .checkpoint import save_checkpoint
-        from .selfplay import read_shard
+        from go_engine.training.checkpoint import save_checkpoint
+        from go_engine.training.selfplay import read_shard
         need = self.games_per_update if min_games is None else min_games
         chosen, shards, games = [], [], 0
         for p in self.available():

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .data_build import BuildStats, decode_points, iter_raw_games, replay_ok
-from .shards import ShardSet
+from go_engine.training.data_build import BuildStats, decode_points, iter_raw_games, replay_ok
+from go_engine.training.shards import ShardSet
 
 
 def shardset_from_sgf(paths: list[str], max_games: int | None = None, board_size: int | None = None) -> tuple[ShardSet, dict]:
@@ -46,8 +46,8 @@ def evaluate_policy(weights: str | Path | None = None, sgf: list[str] | None = N
                     batch: int = 256, progress: bool = False) -> dict:
     from tqdm import tqdm
 
-    from go_engine.features import FeatureScratch
-    from go_engine.nets.evaluator import PolicyEvaluator
+    from go_engine.features.planes import FeatureScratch
+    from go_engine.nets.policy_inference import PolicyEvaluator
     info: dict = {}
     if shards:
         data = ShardSet.load(shards, split)

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from go_engine import board_kernels as bk
-from go_engine.features import N_POLICY_PLANES, P_SENSIBLE, FeatureScratch, batch_planes_from_moves
+from go_engine.rules import board_kernels as bk
+from go_engine.features.planes import N_POLICY_PLANES, P_SENSIBLE, FeatureScratch, batch_planes_from_moves
 
-from .plot import append_metric, truncate_metrics
-from .rl_config import RLConfig
+from go_engine.training.plot import append_metric, truncate_metrics
+from go_engine.training.rl_config import RLConfig
 
 
 # --- the REINFORCE step --------------------------------------------------------------------
@@ -156,7 +156,7 @@ class ReinforceLearner:
 
 def play_match(a, b, games: int, n: int, komi: float, seed: int, batch: int = 64, ladders: bool = True) -> dict:
     """``games`` games of NetPlayer a vs b (half with a as black); a's wins, losses, draws."""
-    from .selfplay import GameBatch, colour_split_assigner, play_out
+    from go_engine.training.selfplay import GameBatch, colour_split_assigner, play_out
     wins = losses = draws = 0
     played = 0
     k = 0
@@ -194,7 +194,7 @@ def plot_rl(metrics_path: Path, png_path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .plot import read_metrics, save_figure
+    from go_engine.training.plot import read_metrics, save_figure
     rows = read_metrics(metrics_path)
     train = [r for r in rows if r.get("kind") == "train"]
     evals = [r for r in rows if r.get("kind") == "eval"]
@@ -225,10 +225,10 @@ def train_rl(cfg: RLConfig, progress: bool = True, stop_after: int | None = None
     import jax
     from tqdm import tqdm
 
-    from go_engine.nets.weights import load_policy_weights, save_policy_weights
-    from .checkpoint import latest_checkpoint, restore_checkpoint, save_checkpoint
-    from .selfplay import (GameBatch, JitPolicy, NetPlayer, batch_to_arrays, colour_split_assigner,
-                           play_out, resolve_policy_weights)
+    from go_engine.nets.weights import load_policy_weights, resolve_policy_weights, save_policy_weights
+    from go_engine.training.checkpoint import latest_checkpoint, restore_checkpoint, save_checkpoint
+    from go_engine.training.selfplay import (GameBatch, JitPolicy, NetPlayer, batch_to_arrays, colour_split_assigner,
+                           play_out)
     n = cfg.board_size
     out = Path(cfg.out)
     (out / "pool").mkdir(parents=True, exist_ok=True)

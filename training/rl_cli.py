@@ -37,7 +37,7 @@ def dataclass_from_args(cls, args: argparse.Namespace):
 
 
 def add_train_subcommands(train: argparse.ArgumentParser) -> None:
-    from .rl_config import RLConfig, ValueConfig
+    from go_engine.training.rl_config import RLConfig, ValueConfig
     sub = _subcommands(train)
     rl = sub.add_parser("rl", help="REINFORCE self-play training of the policy (AlphaGo's RL policy)")
     add_dataclass_arguments(rl, RLConfig)
@@ -61,11 +61,11 @@ def add_train_subcommands(train: argparse.ArgumentParser) -> None:
 
 
 def cmd_train_rl(args: argparse.Namespace) -> int:
-    from .rl import train_rl
-    from .rl_config import RLConfig
+    from go_engine.training.rl import train_rl
+    from go_engine.training.rl_config import RLConfig
     cfg = dataclass_from_args(RLConfig, args)
     if args.workers > 0:
-        from .distributed import ray_train_rl
+        from go_engine.training.distributed import ray_train_rl
         summary = ray_train_rl(cfg.init, cfg.out, cfg.iterations, workers=args.workers,
                                games_per_shard=args.games_per_shard, games_per_update=cfg.games,
                                n=cfg.board_size, komi=cfg.komi, lr=cfg.lr, optimizer=cfg.optimizer,
@@ -78,9 +78,9 @@ def cmd_train_rl(args: argparse.Namespace) -> int:
 
 
 def cmd_train_value(args: argparse.Namespace) -> int:
-    from .value_data import ValueSet, expert_value_set
-    from .rl_config import ValueConfig
-    from .value_train import evaluate_value, train_value
+    from go_engine.training.value_data import ValueSet, expert_value_set
+    from go_engine.training.rl_config import ValueConfig
+    from go_engine.training.value_train import evaluate_value, train_value
     cfg = dataclass_from_args(ValueConfig, args)
     if not cfg.data:
         raise SystemExit("give --data DIR (shards from `go-engine selfplay --value-data`)")
@@ -127,18 +127,18 @@ def add_selfplay_arguments(p: argparse.ArgumentParser) -> None:
 
 def cmd_selfplay(args: argparse.Namespace) -> int:
     if args.value_data:
-        from .value_data import generate_value_data
+        from go_engine.training.value_data import generate_value_data
         summary = generate_value_data(args.sl_weights, args.weights, args.games, args.out, n=args.size,
                                       batch=args.batch, komi=args.komi, u_max=args.u_max, seed=args.seed,
                                       progress=not args.quiet)
     elif args.workers > 0:
-        from .distributed import ray_selfplay
+        from go_engine.training.distributed import ray_selfplay
         summary = ray_selfplay(args.weights, args.games, args.out, workers=args.workers,
                                games_per_shard=args.games_per_shard, n=args.size, komi=args.komi, seed=args.seed,
                                address=args.ray_address, num_cpus=args.num_cpus, seconds=args.seconds,
                                progress=not args.quiet)
     else:
-        from .selfplay import run_selfplay
+        from go_engine.training.selfplay import run_selfplay
         summary = run_selfplay(args.weights, args.games, args.out, n=args.size, batch=args.batch, komi=args.komi,
                                temperature=args.temperature, seed=args.seed, opponent=args.opponent, sgf=args.sgf,
                                progress=not args.quiet, seconds=args.seconds)

@@ -21,7 +21,7 @@ def add_rollout_train_arguments(sub) -> None:
 
 
 def cmd_train_rollout(args: argparse.Namespace) -> int:
-    from .rollout_fit import train_rollout
+    from go_engine.training.rollout_fit import train_rollout
     summary = train_rollout(args.sgf, args.out, games=args.games, holdout_games=args.holdout_games,
                             epochs=args.epochs, lr=args.lr, seed=args.seed, board_size=args.board_size,
                             progress=not args.quiet)
@@ -39,7 +39,7 @@ def add_rollout_eval_arguments(sub) -> None:
 
 
 def cmd_eval_rollout(args: argparse.Namespace) -> int:
-    from .rollout_fit import evaluate_rollout
+    from go_engine.training.rollout_fit import evaluate_rollout
     result = evaluate_rollout(args.sgf, args.weights, board_size=args.board_size,
                               max_games=args.max_games, progress=not args.json)
     if args.json:

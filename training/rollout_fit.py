@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
-from go_engine import board_kernels as bk
-from go_engine import patterns as pt
-from go_engine.position import ZOBRIST
-from go_engine.rollout_policy import (NFEAT, RolloutWeights, feature_scores, load_rollout_weights,
+from go_engine.rules import board_kernels as bk
+from go_engine.playouts import patterns as pt
+from go_engine.rules.position import ZOBRIST
+from go_engine.playouts.rollout_policy import (NFEAT, RolloutWeights, feature_scores, load_rollout_weights,
                                       position_features, save_rollout_weights)
-from go_engine.sgf import ArchiveStats, iter_moves
+from go_engine.rules.sgf import ArchiveStats, iter_moves
 
 # counters returned by ``fit_pass``
 ST_POSITIONS, ST_CORRECT, ST_LOSS, ST_BAD_GAMES, ST_SKIPPED = 0, 1, 2, 3, 4

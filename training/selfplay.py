@@ -25,17 +25,17 @@ from typing import Callable, Sequence
 import numpy as np
 from numba import njit
 
-from go_engine import board_kernels as bk
+from go_engine.rules import board_kernels as bk
 from go_engine.atomic_io import write_npz_atomic
-from go_engine.features import (
+from go_engine.features.planes import (
     MAX_LADDER_DEPTH,
     N_POLICY_PLANES,
     P_LIBS_AFTER,
     P_SENSIBLE,
     fill_planes,
 )
-from go_engine.playout import xorshift_next
-from go_engine.position import ZOBRIST
+from go_engine.playouts.uniform import xorshift_next
+from go_engine.rules.position import ZOBRIST
 
 MODE_POLICY, MODE_RANDOM = 0, 1  # per-game move choice in ``sample_and_play``
 
@@ -308,7 +308,7 @@ class SelfPlayStats:
 def play_out(batch: GameBatch, assign: Assigner, ladders: bool = True, on_ply: Callable | None = None,
              stats: SelfPlayStats | None = None) -> GameBatch:
     """Play every unfinished game of ``batch`` to its end."""
-    from go_engine.features import FeatureScratch
+    from go_engine.features.planes import FeatureScratch
     n = batch.n
     scratch = FeatureScratch(n, MAX_LADDER_DEPTH)
     stats = stats or SelfPlayStats()
@@ -418,7 +418,7 @@ def shard_games(shard: dict) -> list[GameRecord]:
 
 def record_game(rec: GameRecord):
     """The rules engine's ``Game`` of a record (every move re-checked, superko included)."""
-    from go_engine.game import Game
+    from go_engine.rules.game import Game
     game = Game(rec.n, rec.komi)
     for code in rec.codes:
         code = int(code)
@@ -429,7 +429,7 @@ def record_game(rec: GameRecord):
 def game_to_sgf_text(rec: GameRecord, comments: bool = True) -> str:
     """SGF of one self-play game (``go_engine.sgf.game_to_sgf``), with each policy move's
     probability as a comment."""
-    from go_engine.sgf import game_to_sgf
+    from go_engine.rules.sgf import game_to_sgf
     notes = {}
     if comments:
         for k, p in enumerate(rec.probs, start=1):
@@ -467,7 +467,7 @@ def load_player(spec: str, n: int, name: str | None = None, temperature: float =
     import jax
     import jax.numpy as jnp
 
-    from go_engine.nets.weights import load_policy_weights
+    from go_engine.nets.weights import load_policy_weights, resolve_policy_weights
     path = resolve_policy_weights(spec, n)
     config, variables, _ = load_policy_weights(path)
     if config.board_size != n:
@@ -477,16 +477,6 @@ def load_player(spec: str, n: int, name: str | None = None, temperature: float =
         policies[config] = JitPolicy(config)
     return NetPlayer(name or Path(path).stem, policies[config], jax.tree_util.tree_map(jnp.asarray, variables),
                      temperature)
-
-
-def resolve_policy_weights(spec: str, n: int) -> Path:
-    """"sl" -> data/policy_<n>.npz, "rl" -> data/rl_policy_<n>.npz, else a path."""
-    from go_engine.nets.weights import REPO_DATA
-    if spec == "sl":
-        return REPO_DATA / f"policy_{n}.npz"
-    if spec == "rl":
-        return REPO_DATA / f"rl_policy_{n}.npz"
-    return Path(spec)
 
 
 def run_selfplay(weights: str, games: int, out: str | Path, n: int = 9, batch: int = 64, komi: float = 7.5,

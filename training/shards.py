@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from go_engine.features import (N_POLICY_PLANES, FeatureScratch, apply_symmetry, batch_planes_from_moves,
+from go_engine.features.planes import (N_POLICY_PLANES, FeatureScratch, apply_symmetry, batch_planes_from_moves,
                                 symmetry_point_maps)
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import latest_checkpoint, restore_checkpoint, save_checkpoint
-from .plot import append_metric, truncate_metrics
-from .sharding import data_parallel
-from .shards import BatchLoader, ShardSet
-from .sl_config import SLConfig
+from go_engine.training.checkpoint import latest_checkpoint, restore_checkpoint, save_checkpoint
+from go_engine.training.plot import append_metric, truncate_metrics
+from go_engine.training.sharding import data_parallel
+from go_engine.training.shards import BatchLoader, ShardSet
+from go_engine.training.sl_config import SLConfig
 
 
 def net_config(cfg: SLConfig, board_size: int):
@@ -187,7 +187,7 @@ def train(cfg: SLConfig, progress: bool = True, stop_at_step: int | None = None)
     (after the checkpoint of that step, if any). Returns the final summary."""
     from tqdm import tqdm
 
-    from .plot import plot_metrics
+    from go_engine.training.plot import plot_metrics
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     train_set = ShardSet.load(cfg.data, "train")

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from go_engine import board_kernels as bk
-from go_engine.features import N_VALUE_PLANES, FeatureScratch, apply_symmetry, batch_planes_from_moves
+from go_engine.rules import board_kernels as bk
+from go_engine.features.planes import N_VALUE_PLANES, FeatureScratch, apply_symmetry, batch_planes_from_moves
 
 
 def value_assigner(sl, rl, u: np.ndarray):
     """SL before move U, one random move at U, RL after (``u`` int[B], per game)."""
-    from .selfplay import RANDOM_MOVE
+    from go_engine.training.selfplay import RANDOM_MOVE
 
     def assign(batch, active):
         ply = batch.info[active, bk.I_PLY]
@@ -59,7 +59,7 @@ def generate_value_data(sl_weights: str, rl_weights: str, games: int, out: str |
     """Play ``games`` value-data games and write one shard per batch (atomically)."""
     from tqdm import tqdm
 
-    from .selfplay import GameBatch, batch_to_arrays, load_player, play_out, write_npz_atomic
+    from go_engine.training.selfplay import GameBatch, batch_to_arrays, load_player, play_out, write_npz_atomic
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     policies: dict = {}
@@ -148,7 +148,7 @@ def expert_value_set(archive: str | Path, n: int = 9, max_games: int | None = No
     """One uniformly chosen position per decided game of an SGF archive (result from RE),
     labelled from the view of the side to move. ``splits`` keeps only games that
     ``data_build.split_of`` puts there (("val", "test"): games the SL policy never saw)."""
-    from .data_build import iter_sgf_texts, parse_game, replay_ok, split_of
+    from go_engine.training.data_build import iter_sgf_texts, parse_game, replay_ok, split_of
     rng = np.random.default_rng(seed)
     moves, starts, plies, to_play, z = [], [], [], [], []
     base = 0

@@ -29,16 +29,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # the CLI builds its parser from this module: keep Numba out of its import
-    from .value_data import ValueSet
+    from go_engine.training.value_data import ValueSet
 
 FAST_KINDS = ("random", "heuristic", "nakade", "pattern")
 
 
 def position_boards(data: ValueSet, komi: float = 7.5):
     """A ``selfplay.GameBatch`` whose game i is set to position i of ``data``."""
-    from go_engine import board_kernels as bk
+    from go_engine.rules import board_kernels as bk
 
-    from .selfplay import GameBatch
+    from go_engine.training.selfplay import GameBatch
     longest = int(data.plies.max(initial=0))
     gb = GameBatch(data.n, max(data.size, 1), max_moves=max(longest + 2, 2 * data.n * data.n + 20), komi=komi)
     if data.size:
@@ -53,10 +53,10 @@ def fast_rollout_estimates(data: ValueSet, kind: str = "random", rollouts: int =
                            seed: int = 0, rollout_weights: str | None = None, boards=None) -> tuple[np.ndarray, float]:
     """Mean outcome (side to move's view, in [-1, 1]) of ``rollouts`` fast playouts from each
     position; returns (estimates float32[N], playout seconds per position)."""
-    from go_engine import board_kernels as bk
-    from go_engine.playout import default_max_moves
-    from go_engine.position import ZOBRIST
-    from go_engine.rollouts import PLAYOUT_NAMES, playout_arrays, playout_batch
+    from go_engine.rules import board_kernels as bk
+    from go_engine.playouts.uniform import default_max_moves
+    from go_engine.rules.position import ZOBRIST
+    from go_engine.search.drivers import PLAYOUT_NAMES, playout_arrays, playout_batch
     if kind not in FAST_KINDS:
         raise ValueError(f"kind must be one of {FAST_KINDS}, not {kind!r}")
     if rollouts < 1:
@@ -84,11 +84,11 @@ def value_net_timing(value_weights: str, data: ValueSet, boards=None, repeats: i
     """Seconds per position of the value net, batched over the whole set: the forward pass
     alone and with the 49 feature planes computed from the board (the net's full cost when
     a search hands it a position); the best of ``repeats`` runs each. Also the predictions."""
-    from go_engine.features import MAX_LADDER_DEPTH, N_VALUE_PLANES, FeatureScratch
+    from go_engine.features.planes import MAX_LADDER_DEPTH, N_VALUE_PLANES, FeatureScratch
     from go_engine.nets.value_net import ValueEvaluator
-    from go_engine.position import ZOBRIST
+    from go_engine.rules.position import ZOBRIST
 
-    from .selfplay import batch_planes
+    from go_engine.training.selfplay import batch_planes
     gb = boards if boards is not None else position_boards(data)
     ev = ValueEvaluator(value_weights)
     n = data.n
@@ -122,7 +122,7 @@ def equal_time_table(value_weights: str, data: ValueSet, komi: float = 7.5, kind
     the same positions, with the seconds per position of each; ``equal_time[kind]`` is the
     row with the largest k that costs no more than the net (features included), or the
     k = 1 row marked ``over_budget`` when even one playout costs more."""
-    from .value_train import mse
+    from go_engine.training.value_train import mse
     ks = {"random": (1, 2, 4, 8, 16, 32, 64, 128), "heuristic": (1, 2, 4, 8, 16, 32, 64),
           "nakade": (1, 2, 4, 8, 16, 32, 64), "pattern": (1, 2, 4, 8, 16, 32), **(ks or {})}
     boards = position_boards(data, komi)
@@ -158,7 +158,7 @@ def evaluate_set(value_weights: str, data: ValueSet, constant: float, sl_weights
     """One set's row: the net and the constant on all positions; SL-policy rollouts (k on the
     first m positions, with the net and constant on the same ones); the fast-playout sweep
     and its equal-time rows on the first ``fast_positions``."""
-    from .value_train import mse, rollout_estimates
+    from go_engine.training.value_train import mse, rollout_estimates
     row: dict = {"positions": data.size, "constant": constant,
                  "constant_mse": mse(np.full(data.size, constant), data.z)}
     fast = data.subset(np.arange(min(fast_positions or data.size, data.size)))

@@ -25,8 +25,8 @@ def cmd_eval_value(args) -> int:
     import json
     from pathlib import Path
 
-    from .value_data import ValueSet, expert_value_set
-    from .value_eval import evaluate_set, parse_sl_rollouts
+    from go_engine.training.value_data import ValueSet, expert_value_set
+    from go_engine.training.value_eval import evaluate_set, parse_sl_rollouts
     sets: dict[str, tuple[ValueSet, float]] = {}
     for item in args.data:
         name, sep, directory = item.partition("=")

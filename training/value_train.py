@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .rl_config import ValueConfig
-from .sharding import data_parallel
-from .value_data import ValueSet, augment_planes
+from go_engine.training.rl_config import ValueConfig
+from go_engine.training.sharding import data_parallel
+from go_engine.training.value_data import ValueSet, augment_planes
 
 
 class ValueTrainer:
@@ -88,13 +88,13 @@ class ValueTrainer:
         return np.concatenate(out) if out else np.zeros(0, np.float32)
 
     def save(self, directory: Path) -> Path:
-        from .checkpoint import save_checkpoint
+        from go_engine.training.checkpoint import save_checkpoint
         return save_checkpoint(directory, self.step_count, self.state, self.cfg.to_json(), self.cfg.keep_checkpoints)
 
     def restore(self, path: Path) -> None:
         import jax
 
-        from .checkpoint import restore_checkpoint
+        from go_engine.training.checkpoint import restore_checkpoint
         self.state = jax.device_put(restore_checkpoint(path, self.state), self.replicated)
 
     def export(self, path: Path, meta: dict) -> None:
@@ -120,7 +120,7 @@ def plot_value(metrics_path: Path, png_path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .plot import read_metrics, save_figure
+    from go_engine.training.plot import read_metrics, save_figure
     rows = read_metrics(metrics_path)
     train = [r for r in rows if r.get("kind") == "train"]
     val = [r for r in rows if r.get("kind") == "val"]
@@ -144,8 +144,8 @@ def train_value(cfg: ValueConfig, progress: bool = True, stop_at_step: int | Non
     """Train (or resume) to ``cfg.steps``; ``stop_at_step`` ends early as a kill would."""
     from tqdm import tqdm
 
-    from .checkpoint import latest_checkpoint
-    from .plot import append_metric, truncate_metrics
+    from go_engine.training.checkpoint import latest_checkpoint
+    from go_engine.training.plot import append_metric, truncate_metrics
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     data = ValueSet.load(cfg.data)
@@ -167,7 +167,7 @@ def train_value(cfg: ValueConfig, progress: bool = True, stop_at_step: int | Non
     constant = float(train_set.z.mean())
     sample = np.random.default_rng([cfg.seed, 7]).permutation(train_set.size)[:len(val_planes)]
 
-    from .plot import read_metrics
+    from go_engine.training.plot import read_metrics
     best = [min((r["val_mse"] for r in read_metrics(metrics) if r.get("kind") == "val"), default=float("inf"))
             if metrics.is_file() else float("inf")]
 
@@ -229,9 +229,9 @@ def rollout_estimates(sl_weights: str, data: ValueSet, rollouts: int = 4, komi: 
                       seed: int = 0) -> tuple[np.ndarray, float]:
     """Mean outcome (side to move's view) of ``rollouts`` SL-policy games from each position;
     returns (estimates, seconds per position)."""
-    from go_engine import board_kernels as bk
+    from go_engine.rules import board_kernels as bk
 
-    from .selfplay import GameBatch, load_player, play_out, single_assigner
+    from go_engine.training.selfplay import GameBatch, load_player, play_out, single_assigner
     player = load_player(sl_weights, data.n, name="sl")
     prefixes = data.prefixes()
     jobs = [(i, p) for i, p in enumerate(prefixes) for _ in range(rollouts)]

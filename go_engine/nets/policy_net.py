@@ -5,7 +5,7 @@ import jax
 import jax.numpy as jnp
 import flax.linen as nn
 
-from .config import PolicyNetConfig
+from go_engine.nets.config import PolicyNetConfig
 
 
 class PolicyNet(nn.Module):

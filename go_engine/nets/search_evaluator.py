@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..features import N_POLICY_PLANES, N_VALUE_PLANES, FeatureScratch, fill_planes
-from ..position import ZOBRIST, Position
-from .evaluator import BUCKETS
+from go_engine.features.planes import N_POLICY_PLANES, N_VALUE_PLANES, FeatureScratch, fill_planes
+from go_engine.rules.position import ZOBRIST, Position
+from go_engine.nets.policy_inference import BUCKETS
 
 PASS_PRIOR = 1e-3   # the policy net never predicts a pass; the search still considers it
 
@@ -31,7 +31,7 @@ class NetworkEvaluator:
 
     def __init__(self, policy: str | Path, value: str | Path | None, board_size: int,
                  prior_temperature: float = 1.0):
-        from .evaluator import PolicyEvaluator  # imports JAX
+        from go_engine.nets.policy_inference import PolicyEvaluator  # imports JAX
         self.n = board_size
         self.policy = PolicyEvaluator(policy, board_size=board_size)
         if self.policy.n != board_size:
@@ -39,7 +39,7 @@ class NetworkEvaluator:
                              f"not {board_size}x{board_size}")
         self.value = None
         if value is not None:
-            from .value_net import ValueEvaluator
+            from go_engine.nets.value_net import ValueEvaluator
             self.value = ValueEvaluator(value, board_size=board_size)
             if self.value.n != board_size:
                 raise ValueError(f"value weights {value} are for {self.value.n}x{self.value.n}, "

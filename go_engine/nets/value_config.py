@@ -9,8 +9,9 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .config import settings_from_dict
-from .weights import REPO_DATA, load_weight_file, save_weight_file
+from go_engine.nets.config import settings_from_dict
+from go_engine.nets.weights import load_weight_file, save_weight_file
+from go_engine.shipped import shipped_file
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class ValueNetConfig:
 
 def default_value_weights(board_size: int) -> Path:
     """The shipped value weights for a board size (data/value_<n>.npz)."""
-    return REPO_DATA / f"value_{board_size}.npz"
+    return shipped_file(f"value_{board_size}.npz")
 
 
 def save_value_weights(path: str | Path, config: ValueNetConfig, variables: dict, meta: dict | None = None) -> None:

@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .value_config import ValueNetConfig, default_value_weights, load_value_weights
+from go_engine.nets.value_config import ValueNetConfig, default_value_weights, load_value_weights
 
 
 class PolicyTrunk(nn.Module):
@@ -36,7 +36,7 @@ def trunk_from_policy(policy_path, value_config: ValueNetConfig | None = None):
     """(config with the trunk fields of a plain policy weight file, the trunk's params)."""
     from dataclasses import replace
 
-    from .weights import load_policy_weights
+    from go_engine.nets.weights import load_policy_weights
     pcfg, pvars, _ = load_policy_weights(policy_path)
     if pcfg.residual or pcfg.batch_norm:
         raise ValueError(f"{policy_path}: only a plain policy trunk (no residuals, no batch norm) can be copied")
@@ -108,5 +108,5 @@ class ValueEvaluator:
         return np.concatenate(out) if out else np.zeros(0, np.float32)
 
     def position_value(self, pos, scratch=None) -> float:
-        from ..features import N_VALUE_PLANES, position_planes
+        from go_engine.features.planes import N_VALUE_PLANES, position_planes
         return float(self.values(position_planes(pos, scratch, n_planes=N_VALUE_PLANES)[None])[0])

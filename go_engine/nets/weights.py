@@ -9,14 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import PolicyNetConfig
+from go_engine.nets.config import PolicyNetConfig
+from go_engine.shipped import shipped_file
 
-REPO_DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def default_policy_weights(board_size: int) -> Path:
     """The shipped weights for a board size (data/policy_<n>.npz)."""
-    return REPO_DATA / f"policy_{board_size}.npz"
+    return shipped_file(f"policy_{board_size}.npz")
 
 
 def resolve_policy_weights(spec: str | Path | None, board_size: int) -> Path:
@@ -25,7 +25,7 @@ def resolve_policy_weights(spec: str | Path | None, board_size: int) -> Path:
     if spec is None or str(spec) in ("", "sl"):
         return default_policy_weights(board_size)
     if str(spec) == "rl":
-        return REPO_DATA / f"rl_policy_{board_size}.npz"
+        return shipped_file(f"rl_policy_{board_size}.npz")
     return Path(spec)
 
 

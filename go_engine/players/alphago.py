@@ -1,0 +1,148 @@
+"""``AlphaGoPlayer``: the full player. PUCT search with SL-policy priors and leaf values that mix
+the value network with fast rollouts, one search per board size in play.
+
+For each board size it looks for the shipped weights in ``data/``: ``policy_<n>.npz`` (priors)
+and ``value_<n>.npz`` (values). With both, leaves get ``V = (1 - lambda) v + lambda z``
+(lambda 0.5 by default, AlphaGo's choice); with a policy but no value net, the playouts alone
+value the leaves (lambda 1); with no policy net for the size, it falls back to the rollout-only
+search of ``mcts_player`` and says so on stderr. AlphaGo found SL priors better than RL priors
+inside the search, so ``policy`` defaults to ``sl``.
+
+Options (``extra``, text): ``policy=sl|rl|PATH``, ``value=PATH|none``, and any ``SearchConfig``
+or ``PlayerConfig`` field (``mix_lambda=0`` for network-only values, ``c_puct=...``), which
+override the network defaults below.
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from go_engine.rules.game import Game
+from go_engine.players.mcts import DEFAULT_ROLLOUT_PLAYOUT, MCTSPlayer, player_from_options
+from go_engine.players.protocol import TimeBudget
+from go_engine.search.mcts import SearchResult
+from go_engine.nets.value_config import default_value_weights
+from go_engine.nets.weights import resolve_policy_weights
+
+# Search settings with networks (set by reasoning, not yet tuned by matches): the priors carry
+# the knowledge RAVE supplied without them, so RAVE is off; c_puct is raised so that the priors
+# steer longer than the rollout search's 0.5; a node is evaluated by the networks on its edge's
+# second visit (expand_threshold 1: the first visit is a playout only), which doubles the
+# simulations per network evaluation. leaf_rollouts: while the networks evaluate a batch of 16
+# leaves (about 13 ms on 9x9, CPU), the other core plays each leaf out 16 times and averages the
+# results, instead of once. Measured in self-play, 9x9, 1 s/move, 12 games each: 8 playouts per
+# leaf beat 1 by 9-3; 16 beat 8 by 5-2 with 3 draws (runs/ab_reps8, runs/ab_reps16). Against
+# GNU Go level 10 (9x9, 2 s/move, old value net) the evidence points the other way and is as
+# thin: 1 playout won 16 of 22 games, 16 playouts 21.5 of 40.
+# The playouts are the MoGo-style heuristic ones (``heuristic_playout``). At the time they cost
+# about four random ones, so 4 per leaf kept the playout core about as busy as 16 random ones
+# had; since their capture rule stopped scanning the board they cost about two, so the playout
+# core now has slack (more per leaf is untested). Against GNU Go level 10 (9x9, 2 s/move) this scored 14-0 in its first 14 games where
+# random playouts (16 per leaf) scored 23-5-2 in 30 (README, "Matches and Elo").
+# Since stop 15 they are the ``nakade`` variant: the plain ones redrew the five-stone sacrifice
+# that kills a group by bulky five, and the search gave a lost 19x19 ending 80% (tests/test_nakade.py).
+# Since stop 17 ``nakade+ko``: without the ko limit, several kos on the board kept every playout
+# shuttling until the move cap and blinded the search (README, "Ko shuttling").
+NETWORK_SEARCH_DEFAULTS: dict[str, str] = {
+    "c_puct": "1.5",
+    "rave_equiv": "0",
+    "mix_lambda": "0.5",
+    "expand_threshold": "1",
+    "batch_size": "16",
+    "leaf_rollouts": "4",
+    "playout": DEFAULT_ROLLOUT_PLAYOUT,
+}
+NETWORK_KEYS = ("policy", "value", "weights")
+
+
+class AlphaGoPlayer:
+    """Networks inside the search for sizes that have them; rollout search for the others."""
+
+    name = "alphago"
+
+    def __init__(self, seed: int | None = None, seconds: float | None = None, playouts: int | None = None,
+                 threads: int | None = None, extra: dict[str, str] | None = None):
+        self._kwargs = dict(seed=seed, seconds=seconds, playouts=playouts, threads=threads)
+        self.extra = dict(extra or {})
+        self._players: dict[int, MCTSPlayer] = {}
+        self._current: MCTSPlayer | None = None
+        self.descriptions: dict[int, str] = {}
+
+    # --- building the search for a size ------------------------------------------------------
+    def networks_for(self, n: int) -> tuple[Path | None, Path | None]:
+        """(policy weights, value weights) for size n, each None when there is none."""
+        spec = self.extra.get("policy") or self.extra.get("weights") or "sl"
+        policy = resolve_policy_weights(spec, n)
+        if not policy.exists():
+            if spec not in ("sl", "rl"):
+                raise FileNotFoundError(f"policy weights {policy} not found")
+            return None, None
+        value_spec = self.extra.get("value", "")
+        if value_spec.lower() == "none":
+            return policy, None
+        value = Path(value_spec) if value_spec else default_value_weights(n)
+        if not value.exists():
+            if value_spec:
+                raise FileNotFoundError(f"value weights {value} not found")
+            return policy, None
+        return policy, value
+
+    def player_for(self, n: int) -> MCTSPlayer:
+        """The search player for board size n, built at first use."""
+        if n in self._players:
+            return self._players[n]
+        policy, value = self.networks_for(n)
+        user = {k: v for k, v in self.extra.items() if k not in NETWORK_KEYS}
+        if policy is None:
+            print(f"go-engine: no policy network for {n}x{n}; searching with rollouts and "
+                  f"heuristic priors", file=sys.stderr, flush=True)
+            player = player_from_options(extra=user, **self._kwargs)
+            self.descriptions[n] = "rollout search (no network for this size)"
+        else:
+            from go_engine.nets.search_evaluator import NetworkEvaluator
+            settings = dict(NETWORK_SEARCH_DEFAULTS)
+            if value is None:
+                settings["mix_lambda"] = "1"
+            settings.update(user)
+            if float(settings["mix_lambda"]) == 0.0 and "expand_threshold" not in user:
+                settings["expand_threshold"] = "0"  # the value net values every leaf: no playouts
+            evaluator = NetworkEvaluator(policy, value, n)
+            player = player_from_options(extra=settings, evaluator=evaluator, **self._kwargs)
+            lam = player.mcts.config.mix_lambda
+            self.descriptions[n] = (f"policy {policy.name}, " + (f"value {value.name}, lambda {lam}"
+                                    if value is not None else "no value net, rollouts only"))
+        self._players[n] = player
+        return player
+
+    # --- the Player protocol -------------------------------------------------------------------
+    def _select(self, game: Game) -> MCTSPlayer:
+        self._current = self.player_for(game.n)
+        return self._current
+
+    def new_game(self, game: Game) -> None:
+        self._select(game).new_game(game)
+
+    def genmove(self, game: Game, color: int, budget: TimeBudget, *, on_progress: Callable | None = None,
+                progress_interval: float = 1.0) -> int:
+        """``on_progress`` gets the search's state every ``progress_interval`` s (genmove_analyze)."""
+        return self._select(game).genmove(game, color, budget, on_progress=on_progress,
+                                          progress_interval=progress_interval)
+
+    def analyze(self, game: Game, color: int, should_stop: Callable[[], bool],
+                on_progress: Callable | None = None, interval: float = 1.0) -> SearchResult | None:
+        """GUI analysis and pondering (``MCTSPlayer.analyze``) with this size's search."""
+        return self._select(game).analyze(game, color, should_stop, on_progress, interval)
+
+    def genmove_cleanup(self, game: Game, color: int, budget: TimeBudget) -> int:
+        return self._select(game).genmove_cleanup(game, color, budget)
+
+    def __getattr__(self, name: str) -> Any:
+        """Anything else (``last_result``, ``mcts``, analysis) is the current size's player's."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        current = self.__dict__.get("_current")
+        if current is None:
+            raise AttributeError(f"{name!r}: no board size chosen yet")
+        return getattr(current, name)
