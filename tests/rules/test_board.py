@@ -9,7 +9,7 @@ from go_engine.rules.coords import point_to_vertex, vertex_to_point
 from go_engine.rules.game import Game, fixed_handicap_points, max_fixed_handicap
 from go_engine.rules.position import BLACK, WHITE, IllegalMove, Position
 
-from .ascii_boards import TRIPLE_KO
+from tests.ascii_boards import TRIPLE_KO
 
 
 def at(pos: Position, vertex: str) -> int:

@@ -13,7 +13,7 @@ from go_engine.rules.position import BLACK, WHITE, Position
 from go_engine.search.mcts import SearchConfig
 from go_engine.players.time_control import TimeManager
 
-from .ascii_boards import LAST_DAME
+from tests.ascii_boards import LAST_DAME
 
 NO_CLOCK = TimeBudget()
 

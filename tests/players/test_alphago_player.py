@@ -14,7 +14,7 @@ REPO_DATA = shipped_data_dir()
 from go_engine.players.protocol import TimeBudget
 from go_engine.rules.position import BLACK, WHITE, Position
 from go_engine.search.mcts import MCTS, SearchConfig
-from tests.test_search import assert_visits_add_up, game_from_ascii
+from tests.search.test_search import assert_visits_add_up, game_from_ascii
 
 pytest.importorskip("jax")
 pytestmark = pytest.mark.skipif(not (REPO_DATA / "policy_9.npz").exists() or not (REPO_DATA / "value_9.npz").exists(),

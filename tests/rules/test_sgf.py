@@ -19,8 +19,8 @@ from go_engine.rules.sgf import (
     iter_moves, iter_sgf_texts, load_sgf, load_sgf_file, read_moves, save_sgf, split_sgf_games,
 )
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sgf"
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sgf"
 
 HANDICAP_GAME = """(;GM[1]FF[4]CA[UTF-8]SZ[9]KM[0.5]HA[2]AB[gc][cg]RU[Japanese]
 PB[Black Player]BR[3d]PW[White Player]WR[5d]DT[2026-11-28]RE[W+2.5]

@@ -5,7 +5,7 @@ move list matching the undo stack).
 
 CI runs ``GTP_FUZZ_EXAMPLES`` examples per test (default 1000: 2,000 inputs, about 15 s of CPU).
 The full run:
-``GTP_FUZZ_EXAMPLES=5000 python -m pytest tests/test_gtp_fuzz.py`` (10,000 inputs, two tests).
+``GTP_FUZZ_EXAMPLES=5000 python -m pytest tests/gtp/test_gtp_fuzz.py`` (10,000 inputs, two tests).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from go_engine.gtp.protocol import parse_command, preprocess
 
-from .gtp_helpers import new_engine, parse_response
+from tests.gtp_helpers import new_engine, parse_response
 
 EXAMPLES = int(os.environ.get("GTP_FUZZ_EXAMPLES", "1000"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=False,

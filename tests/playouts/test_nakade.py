@@ -17,7 +17,7 @@ from go_engine.search.drivers import PLAYOUT_NAMES, run_playout
 from go_engine.rules.sgf import load_sgf_file
 from tests.conftest import SHARED_DATA
 
-FIXTURES = Path(__file__).parent / "fixtures" / "sgf"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sgf"
 
 DEAD_SHAPES = {
     "straight three": ["###"],

@@ -7,7 +7,7 @@ import pytest
 ray = pytest.importorskip("ray", reason="ray not installed (pip install '.[distributed]')")
 pytest.importorskip("jax")
 
-from .rl_helpers import tiny_policy_file  # noqa: E402
+from tests.rl_helpers import tiny_policy_file  # noqa: E402
 
 N = 5
 

@@ -14,7 +14,7 @@ from go_engine.search.evaluators import RolloutConfig
 from go_engine.rules.position import BLACK, WHITE, ZOBRIST, Position
 from go_engine.search.priors import liberties_after
 from go_engine.search.mcts import MCTS, SearchConfig
-from tests.test_search import SAVE_IN_ATARI, SEMEAI, assert_visits_add_up, game_from_ascii
+from tests.search.test_search import SAVE_IN_ATARI, SEMEAI, assert_visits_add_up, game_from_ascii
 
 
 def key_at(pos: Position, vertex: str) -> int:
@@ -369,7 +369,7 @@ def test_playouts_among_several_kos_end_before_the_move_cap(kind):
     from go_engine.search.priors import no_policy
     from go_engine.search.drivers import PLAYOUT_NAMES, run_playout
     from go_engine.rules.sgf import load_sgf_file
-    from tests.test_nakade import FIXTURES
+    from tests.playouts.test_nakade import FIXTURES
     pos = load_sgf_file(FIXTURES / "ko_cycle_19.sgf").game.position
     cap = default_max_moves(pos.n)
     state = np.array([11], np.uint64)
@@ -391,7 +391,7 @@ def test_the_default_playouts_have_the_ko_limit():
     from go_engine.search.priors import no_policy
     from go_engine.search.drivers import PLAYOUT_NAMES, run_playout
     from go_engine.rules.sgf import load_sgf_file
-    from tests.test_nakade import FIXTURES
+    from tests.playouts.test_nakade import FIXTURES
     assert DEFAULT_ROLLOUT_PLAYOUT == NETWORK_SEARCH_DEFAULTS["playout"] == "nakade+ko"
     pos = load_sgf_file(FIXTURES / "ko_cycle_19.sgf").game.position
     cap = default_max_moves(pos.n)

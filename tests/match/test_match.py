@@ -24,7 +24,7 @@ from go_engine.match.runner import (Clock, MatchConfig, MatchError, MatchRunner,
                             parse_score, parse_vertex_list, read_results, summarize)
 from go_engine.match.game import one_line
 
-FAKE = [sys.executable, str(Path(__file__).with_name("fake_gtp_engine.py"))]
+FAKE = [sys.executable, str(Path(__file__).resolve().parents[1] / "fake_gtp_engine.py")]
 
 
 def fake(*args: str) -> str:

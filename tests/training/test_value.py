@@ -10,7 +10,7 @@ pytest.importorskip("jax")
 from go_engine.rules import board_kernels as bk  # noqa: E402
 from go_engine.training.value_data import ValueSet, generate_value_data, label_positions  # noqa: E402
 
-from .rl_helpers import replay_checked, tiny_policy_file  # noqa: E402
+from tests.rl_helpers import replay_checked, tiny_policy_file  # noqa: E402
 
 N = 5
 PASS = N * N

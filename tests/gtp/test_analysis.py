@@ -27,10 +27,10 @@ from go_engine.gtp.engine import EngineConfig, GtpEngine
 from go_engine.gtp.protocol import GtpError
 from go_engine.players.registry import PlayerOptions
 
-from .gtp_helpers import new_engine, parse_response
-from .test_sabaki_client import run_script
+from tests.gtp_helpers import new_engine, parse_response
+from tests.gtp.test_sabaki_client import run_script
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 VERTEX = r"(?:pass|[A-HJ-T](?:[1-9]|1[0-9]))"
 LZ_GROUP = re.compile(rf"info move ({VERTEX}) visits (\d+) winrate (\d+) prior (\d+) lcb (\d+) "
                       rf"order (\d+) pv ({VERTEX}(?: {VERTEX})*)")

@@ -113,7 +113,7 @@ def test_a_real_19x19_end_position_is_judged_right():
     from pathlib import Path
 
     from go_engine.gtp.engine import EngineConfig, GtpEngine
-    sgf = Path(__file__).parent / "fixtures" / "sgf" / "bulky_five_kill_19.sgf"
+    sgf = Path(__file__).resolve().parents[1] / "fixtures" / "sgf" / "bulky_five_kill_19.sgf"
     engine = GtpEngine(EngineConfig(player="random"))
     assert engine.handle_line(f"loadsgf {sgf}").startswith("=")
     dead = engine.handle_line("final_status_list dead").split()

@@ -12,7 +12,7 @@ from go_engine.training.selfplay import (GameBatch, RANDOM_MOVE, batch_to_arrays
                                game_to_sgf_text, load_player, play_out, read_shard, shard_games,
                                write_npz_atomic)
 
-from .rl_helpers import replay_checked, tiny_policy_file  # noqa: E402
+from tests.rl_helpers import replay_checked, tiny_policy_file  # noqa: E402
 
 N = 5
 

@@ -15,7 +15,7 @@ from go_engine.rules.game import Game
 from go_engine.rules.position import BLACK, WHITE, Position
 from go_engine.search.mcts import MCTS, SearchConfig
 
-from .ascii_boards import LAST_DAME, TRIPLE_KO
+from tests.ascii_boards import LAST_DAME, TRIPLE_KO
 
 
 def game_from_ascii(text: str, to_play: int = BLACK, komi: float = 0.0) -> Game:
@@ -298,7 +298,7 @@ def test_rave_search_finds_the_obvious_move(text, komi, answer):
     assert point_to_vertex(result.move, game.n) == answer
 
 
-@pytest.mark.skipif(not (Path(__file__).resolve().parents[1] / "data" / "rollout_9.npz").exists(),
+@pytest.mark.skipif(not (Path(__file__).resolve().parents[2] / "data" / "rollout_9.npz").exists(),
                     reason="no 9x9 rollout-policy weights (data/rollout_9.npz)")
 @pytest.mark.parametrize("parallel", ["batch", "lanes"])
 def test_pattern_priors_and_playouts_plug_in(parallel):

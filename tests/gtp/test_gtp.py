@@ -14,8 +14,8 @@ from go_engine.rules.position import BLACK, WHITE, Position
 from go_engine.gtp.cli import read_line, serve
 from go_engine.gtp.protocol import MAX_LINE_BYTES, parse_command, preprocess
 
-from .conftest import GnuGo, needs_gnugo
-from .gtp_helpers import ask, fails, new_engine, ok, parse_response
+from tests.conftest import GnuGo, needs_gnugo
+from tests.gtp_helpers import ask, fails, new_engine, ok, parse_response
 
 
 # --- grammar and framing ----------------------------------------------------------------------
@@ -165,7 +165,7 @@ def test_size_limits_match_the_engine_and_startup_loads_no_numpy():
             "from tests.gtp_helpers import new_engine; e = new_engine(); e.handle_line('name'); "
             "print(sorted(m for m in ('numpy', 'numba', 'jax') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         cwd=str(Path(__file__).resolve().parents[1]))
+                         cwd=str(Path(__file__).resolve().parents[2]))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
 

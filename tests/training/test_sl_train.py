@@ -166,7 +166,7 @@ def test_policy_player_passes_after_a_pass_only_when_the_count_wins(komi, expect
     from go_engine.players.policy import PolicyPlayer
     from go_engine.players.protocol import TimeBudget
     from go_engine.rules.position import BLACK, WHITE, Position
-    weights = Path(__file__).resolve().parents[1] / "data" / "policy_9.npz"
+    weights = Path(__file__).resolve().parents[2] / "data" / "policy_9.npz"
     game = Game(9, komi)
     game.position = Position.from_ascii(SETTLED, to_play=WHITE)
     game.play(81, WHITE)

@@ -12,7 +12,7 @@ pytest.importorskip("jax")
 from go_engine.rules import board_kernels as bk  # noqa: E402
 from go_engine.training.rl import ReinforceLearner, learner_examples  # noqa: E402
 
-from .rl_helpers import tiny_policy_file  # noqa: E402
+from tests.rl_helpers import tiny_policy_file  # noqa: E402
 
 N = 5
 PASS = N * N

@@ -13,9 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import gnugo_path, skip_or_fail
+from tests.conftest import gnugo_path, skip_or_fail
 
-NODE_DIR = Path(__file__).resolve().parent / "node"
+NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 
 
 def run_script(name: str, timeout: float, **env: str) -> dict:

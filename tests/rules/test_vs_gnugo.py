@@ -20,7 +20,7 @@ from go_engine.players.protocol import TimeBudget
 from go_engine.players.random_player import RandomPlayer
 from go_engine.rules.position import BLACK, WHITE
 
-from .conftest import GnuGo
+from tests.conftest import GnuGo
 
 KOMI = 7.5
 

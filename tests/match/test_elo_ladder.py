@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FAKE = [sys.executable, str(REPO / "tests" / "fake_gtp_engine.py"), "--no-board"]
 
 

@@ -1,0 +1,1 @@
+"""Tests of the match harness (go_engine.match) and benchmarks/elo_ladder.py."""

@@ -1,0 +1,1 @@
+"""Tests of go_engine.players."""

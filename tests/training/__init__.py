@@ -1,0 +1,1 @@
+"""Tests of go_engine.training: supervised, value and reinforcement learning, self-play."""
