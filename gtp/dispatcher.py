@@ -39,12 +39,15 @@ def gtp_int(token: str, context: Any = None) -> int:
     return int(token)
 
 
+_GTP_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+
+
 def gtp_float(token: str, context: Any = None) -> float:
-    """GTP ``float``: a finite decimal number (NaN and infinities are refused)."""
-    try:
-        value = float(token)
-    except ValueError:
-        raise GtpError(f"syntax error: {token!r} is not a number") from None
+    """GTP ``float``: a finite decimal number in plain ASCII. Python's ``float`` alone would
+    also take ``7_5``, ``nan``, ``infinity`` and non-ASCII digits; those are refused."""
+    if len(token) > 64 or not _GTP_FLOAT.fullmatch(token):
+        raise GtpError(f"syntax error: {token!r} is not a number")
+    value = float(token)
     if not math.isfinite(value):
         raise GtpError(f"syntax error: {token!r} is not a finite number")
     return value

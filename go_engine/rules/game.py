@@ -2,14 +2,83 @@
 
 Rules are area scoring (Tromp-Taylor) with positional superko, the rules GNU Go plays with
 ``--chinese-rules --positional-superko``. Two consecutive passes end the game.
+
+Undo keeps, per move, only what the move changed: the ``info`` scalars before it and the
+(cell, old value) pairs of ``color`` and ``links`` that differ after it (the stone, its
+neighbours' counts, captured stones, merged chains). A pass changes no cell. Memory is
+therefore linear in game length, and the hash history that positional superko needs is the
+``Position``'s own array (one uint64 per move). ``MAX_GAME_MOVES`` caps a game, so that no
+record (an SGF of a million passes, a controller playing forever) can exhaust memory.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from go_engine.rules.conventions import DEFAULT_KOMI
 from go_engine.rules.position import BLACK, WHITE, IllegalMove, Position
 
-DEFAULT_KOMI = 7.5
+MAX_GAME_MOVES = 50_000  # about 25 times the longest 25x25 game a match allows (3 * n * n)
+
+
+class GameTooLong(ValueError):
+    """A move past ``MAX_GAME_MOVES``: the game is refused rather than grown without bound."""
+
+
+class UndoLog:
+    """Per-move undo records in flat, growing arrays (no per-move Python objects).
+
+    ``info[k]`` is the ``info`` array before move k; the changed cells of move k are
+    ``cells[start[k]:start[k + 1]]`` with their old ``values``: a cell index below
+    ``links.size`` is ``links.flat[index]``, above it ``color[index - links.size]``.
+    """
+
+    def __init__(self, ni: int):
+        self.count = 0
+        self.info = np.zeros((16, ni), dtype=np.int64)
+        self.start = np.zeros(17, dtype=np.int64)
+        self.cells = np.zeros(64, dtype=np.int32)
+        self.values = np.zeros(64, dtype=np.int32)
+
+    def clear(self) -> None:
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def push(self, info_before: np.ndarray, cells: np.ndarray, values: np.ndarray) -> None:
+        k = self.count
+        if k + 1 >= len(self.info):
+            self.info = np.concatenate([self.info, np.zeros_like(self.info)])
+            self.start = np.concatenate([self.start, np.zeros(len(self.start) - 1, dtype=np.int64)])
+        lo = int(self.start[k])
+        hi = lo + len(cells)
+        if hi > len(self.cells):
+            grow = max(hi, 2 * len(self.cells))
+            self.cells = np.concatenate([self.cells, np.zeros(grow - len(self.cells), dtype=np.int32)])
+            self.values = np.concatenate([self.values, np.zeros(grow - len(self.values), dtype=np.int32)])
+        self.info[k] = info_before
+        self.cells[lo:hi] = cells
+        self.values[lo:hi] = values
+        self.start[k + 1] = hi
+        self.count = k + 1
+
+    def pop_into(self, position: Position) -> None:
+        """Restore ``position`` to before the last recorded move."""
+        k = self.count - 1
+        lo, hi = int(self.start[k]), int(self.start[k + 1])
+        cells, values = self.cells[lo:hi], self.values[lo:hi]
+        split = position.links.size
+        in_links = cells < split
+        position.links.reshape(-1)[cells[in_links]] = values[in_links]
+        position.color[cells[~in_links] - split] = values[~in_links]
+        position.info[:] = self.info[k]
+        self.count = k
+
+    @property
+    def nbytes(self) -> int:
+        return self.info.nbytes + self.start.nbytes + self.cells.nbytes + self.values.nbytes
 
 
 @dataclass(frozen=True)
@@ -48,17 +117,20 @@ def fixed_handicap_points(n: int, stones: int) -> list[int]:
 
 @dataclass
 class Game:
-    """A game record with undo. ``position`` is the current position."""
+    """A game record with undo. ``position`` is the current position; replace it only while
+    no move is recorded (``set_handicap`` does), since the undo log refers to its arrays."""
 
     n: int = 19
     komi: float = DEFAULT_KOMI
     position: Position = field(init=False)
     moves: list[Move] = field(default_factory=list, init=False)
     handicap: list[int] = field(default_factory=list, init=False)
-    _undo: list[Position] = field(default_factory=list, init=False, repr=False)
+    _undo: UndoLog = field(init=False, repr=False)
+    _start: Position | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.position = Position(self.n)
+        self._undo = UndoLog(len(self.position.info))
 
     # --- setup ---------------------------------------------------------------------------------
     def clear(self) -> None:
@@ -66,6 +138,7 @@ class Game:
         self.moves.clear()
         self.handicap.clear()
         self._undo.clear()
+        self._start = None
 
     def set_handicap(self, points: list[int]) -> None:
         """Place black handicap stones on an empty board; white moves next."""
@@ -122,19 +195,51 @@ class Game:
     def is_over(self) -> bool:
         return self.position.passes >= 2
 
-    def play(self, point: int, color: int | None = None) -> None:
-        """Play for ``color`` (default: side to move); IllegalMove leaves the game unchanged."""
+    def play(self, point: int, color: int | None = None, superko: bool = True) -> None:
+        """Play for ``color`` (default: side to move); IllegalMove (or GameTooLong past
+        ``MAX_GAME_MOVES``) leaves the game unchanged. ``superko=False`` accepts a repeated
+        position (replaying a record made under other rules)."""
+        if len(self.moves) >= MAX_GAME_MOVES:
+            raise GameTooLong(f"game too long: at most {MAX_GAME_MOVES} moves per game")
         color = self.to_play if color is None else color
-        before = self.position.copy()
-        self.position.play(point, color)
-        self._undo.append(before)
+        pos = self.position
+        if len(self.moves) != self._undo.count:
+            raise RuntimeError("the undo log does not match the move list")
+        if not self.moves:
+            self._start = pos.copy()
+        info_before = pos.info.copy()
+        if point == self.n * self.n:
+            pos.play(point, color, superko=superko)
+            cells = values = np.zeros(0, dtype=np.int32)
+        else:
+            links_before = pos.links.reshape(-1).copy()
+            color_before = pos.color.copy()
+            pos.play(point, color, superko=superko)
+            changed_links = np.flatnonzero(links_before != pos.links.reshape(-1))
+            changed_color = np.flatnonzero(color_before != pos.color)
+            cells = np.concatenate([changed_links, changed_color + links_before.size]).astype(np.int32)
+            values = np.concatenate([links_before[changed_links],
+                                     color_before[changed_color].astype(np.int32)])
+        self._undo.push(info_before, cells, values)
         self.moves.append(Move(color, point))
 
     def undo(self) -> None:
-        if not self._undo:
+        if not self.moves:
             raise IndexError("no move to undo")
-        self.position = self._undo.pop()
+        self._undo.pop_into(self.position)
         self.moves.pop()
+
+    @property
+    def start_position(self) -> Position:
+        """The position before the first move (setup and handicap stones included)."""
+        if not self.moves or self._start is None:
+            return self.position.copy()
+        return self._start.copy()
+
+    @property
+    def undo_depth(self) -> int:
+        """Moves that ``undo`` can take back (always ``len(moves)``)."""
+        return self._undo.count
 
     def score(self) -> float:
         """Tromp-Taylor area score minus komi: positive means black wins."""
@@ -150,4 +255,4 @@ class Game:
         return self.position.is_legal(point, color)
 
 
-__all__ = ["Game", "Move", "IllegalMove", "fixed_handicap_points", "max_fixed_handicap", "BLACK", "WHITE"]
+__all__ = ["Game", "GameTooLong", "MAX_GAME_MOVES", "Move", "IllegalMove", "fixed_handicap_points", "max_fixed_handicap", "BLACK", "WHITE"]

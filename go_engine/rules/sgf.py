@@ -9,7 +9,7 @@ the *top*. So ``point = (n - 1 - row) * n + col``. SGF ``B[aa]`` is the top-left
 (GTP A19 on 19x19), which is point 0.
 
 Missing komi: ``KM`` absent means ``default_komi`` when given, else ``DEFAULT_KOMI_EVEN``
-(7.5, the engine's area-scoring komi) for even games and ``DEFAULT_KOMI_HANDICAP`` (0.5)
+(``conventions.DEFAULT_KOMI``, the engine's area-scoring komi) for even games and ``DEFAULT_KOMI_HANDICAP`` (0.5)
 for handicap games. ``komi_missing`` on the record says the value was not recorded.
 
 Archives: ``iter_sgf_texts`` streams single ``.sgf`` files, ``.sgfs`` collections (one game
@@ -33,25 +33,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Generator, Iterable, Iterator, TypeVar
 
+import numpy as np
+from numba import njit
 from sgfmill import sgf as sgfmill_sgf
 from sgfmill import sgf_grammar
 
 from go_engine.rules import board_kernels as bk
 from go_engine.atomic_io import write_text_atomic
+from go_engine.rules.conventions import DEFAULT_KOMI
 from go_engine.rules.coords import MAX_SIZE, MIN_SIZE, point_to_vertex
-from go_engine.rules.game import Game, Move
+from go_engine.rules.game import MAX_GAME_MOVES, Game
 from go_engine.rules.position import BLACK, WHITE, IllegalMove
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-DEFAULT_KOMI_EVEN = 7.5
+DEFAULT_KOMI_EVEN = DEFAULT_KOMI
 DEFAULT_KOMI_HANDICAP = 0.5
 
 SGF_SUFFIXES = (".sgf", ".sgfs")
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2")
 ZIP_SUFFIXES = (".zip",)
 _CHUNK = 1 << 16
+MAX_SGF_NODES = 2 * MAX_GAME_MOVES  # variations included; refused before parsing
 
 _COLOR_OF = {"b": BLACK, "w": WHITE}
 _NUMERIC_ROOT = ("GM", "KM", "HA", "PL")
@@ -60,7 +64,7 @@ _LETTER_OF = {BLACK: "b", WHITE: "w"}
 
 class SGFError(ValueError):
     """A game that cannot be loaded. ``reason`` is a short category used for skip counts:
-    parse, size, property, setup, illegal, superko."""
+    parse, size, property, setup, illegal, superko, too long."""
 
     def __init__(self, message: str, *, source: str = "<string>", index: int = 0,
                  move: int | None = None, reason: str = "parse"):
@@ -156,6 +160,11 @@ def parse_winner(result: str | None) -> int | None:
 def _parse_sgfmill(text: str | bytes, source: str,
                    index: int) -> tuple[sgf_grammar.Coarse_game_tree, sgfmill_sgf.Sgf_game]:
     """sgfmill's parse tree (for the fast raw main line) and its Sgf_game (for properties)."""
+    nodes = _count_nodes(text.encode("utf-8") if isinstance(text, str) else bytes(text))
+    if nodes > MAX_SGF_NODES:
+        raise SGFError(f"{nodes} nodes: more than the {MAX_SGF_NODES} a game may have "
+                       f"(at most {MAX_GAME_MOVES} moves)", source=source, index=index,
+                       reason="too long")
     try:
         if isinstance(text, str):
             data, override = text.encode("utf-8"), "UTF-8"
@@ -178,6 +187,37 @@ def _parse_sgfmill(text: str | bytes, source: str,
         raise SGFError(f"malformed SGF: {str(e) or 'unparsable'}{where}", source=source,
                        index=index, move=None if moves is None else moves + 1,
                        reason=reason) from None
+
+
+@njit(cache=True, nogil=True)
+def _count_nodes_kernel(data):
+    """Semicolons outside ``[...]`` values (``\\`` escapes the next byte) in uint8 ``data``."""
+    nodes = 0
+    in_value = False
+    k = 0
+    size = data.shape[0]
+    while k < size:
+        ch = data[k]
+        if in_value:
+            if ch == 92:  # backslash
+                k += 1
+            elif ch == 93:  # ']'
+                in_value = False
+        elif ch == 91:  # '['
+            in_value = True
+        elif ch == 59:  # ';'
+            nodes += 1
+        k += 1
+    return nodes
+
+
+def _count_nodes(data: bytes) -> int:
+    """Nodes (``;`` outside property values) in ``data``, so that a huge record is refused
+    before sgfmill builds a tree of Python objects for it."""
+    semicolons = data.count(b";")
+    if semicolons <= MAX_SGF_NODES:
+        return semicolons  # an upper bound that is already small enough
+    return int(_count_nodes_kernel(np.frombuffer(data, dtype=np.uint8)))
 
 
 def _moves_before_error(data: bytes) -> int | None:
@@ -317,17 +357,6 @@ def read_moves(text: str | bytes, source: str = "<string>", index: int = 0, *,
         date=date, comments=comments, source=source, index=index)
 
 
-def _play(game: Game, point: int, color: int, check_superko: bool) -> None:
-    if check_superko:
-        game.play(point, color)
-        return
-    # Game.play always checks superko; replay its bookkeeping with the check off
-    before = game.position.copy()
-    game.position.play(point, color, superko=False)
-    game._undo.append(before)  # noqa: SLF001 -- keeps Game.undo working
-    game.moves.append(Move(color, point))
-
-
 def record_to_game(rec: MoveRecord, *, check_superko: bool = True) -> Game:
     """Replay a ``MoveRecord`` on a board; ``SGFError`` names the first illegal move."""
     n = rec.size
@@ -352,9 +381,12 @@ def record_to_game(rec: MoveRecord, *, check_superko: bool = True) -> Game:
             raise
         raise fail(f"bad setup stones ({e})", "setup", 0) from None
     game.position.to_play = rec.first_to_play
+    if len(rec.moves) > MAX_GAME_MOVES:
+        raise fail(f"{len(rec.moves)} moves: more than the {MAX_GAME_MOVES} a game may have",
+                   "too long", MAX_GAME_MOVES + 1)
     for k, (color, point) in enumerate(rec.moves, start=1):
         try:
-            _play(game, point, color, check_superko)
+            game.play(point, color, superko=check_superko)
         except IllegalMove as e:
             status = bk.STATUS_TEXT[e.status] if 0 <= e.status < len(bk.STATUS_TEXT) else "?"
             who = "B" if color == BLACK else "W"
@@ -403,16 +435,9 @@ def _version() -> str:
 
 
 def _initial_setup(game: Game) -> tuple[list[int], list[int], int]:
-    """Black stones, white stones and side to move before the first move. ``Game`` keeps the
-    start position only as the bottom of its undo stack; without it, only handicap is known."""
-    if not game.moves:
-        pos = game.position
-        return pos.stones(BLACK), pos.stones(WHITE), pos.to_play
-    undo = getattr(game, "_undo", None)
-    if undo and len(undo) == len(game.moves):
-        pos = undo[0]
-        return pos.stones(BLACK), pos.stones(WHITE), pos.to_play
-    return sorted(game.handicap), [], WHITE if game.handicap else BLACK
+    """Black stones, white stones and side to move before the first move."""
+    pos = game.start_position
+    return pos.stones(BLACK), pos.stones(WHITE), pos.to_play
 
 
 def game_to_sgf(game: Game, *, result: str | None = None, black: str = "", white: str = "",
