@@ -527,13 +527,39 @@ _OUTSIDE = re.compile(rb"[\[()]")
 _INSIDE = re.compile(rb"[\]\\]")
 
 
-def split_sgf_games(chunks: Iterable[bytes]) -> Iterator[bytes]:
+def split_sgf_games(chunks: Iterable[bytes], *, one_per_line: bool = False) -> Iterator[bytes]:
     """Yield each top-level ``( ... )`` game tree from a byte stream given in chunks.
 
-    Works for one-game-per-line ``.sgfs`` files and for ordinary multi-line collections;
-    brackets inside property values (with ``\\`` escapes) are skipped. Text outside game trees
-    is ignored. A game cut off at the end is still yielded, so the loader reports it.
+    Brackets inside property values (with ``\\`` escapes) are skipped and text outside game
+    trees is ignored. A game cut off at the end is still yielded, so the loader reports it.
+    ``one_per_line`` (``.sgfs`` files): every line is read on its own, so a broken line (a
+    truncated game, a stray ``(``) is yielded as one bad game and the next line starts afresh;
+    without it an unclosed ``(`` would swallow the rest of the file.
     """
+    if one_per_line:
+        for line in _lines(chunks):
+            yield from _split_trees((line,))
+        return
+    yield from _split_trees(chunks)
+
+
+def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of a chunked byte stream, without their newlines."""
+    pieces: list[bytes] = []
+    for chunk in chunks:
+        start = 0
+        while (end := chunk.find(b"\n", start)) >= 0:
+            pieces.append(chunk[start:end])
+            yield b"".join(pieces)
+            pieces = []
+            start = end + 1
+        pieces.append(chunk[start:])
+    if any(pieces):
+        yield b"".join(pieces)
+
+
+def _split_trees(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The top-level game trees of a chunked stream (see ``split_sgf_games``)."""
     parts: list[bytes] = []
     depth = 0
     in_value = False
@@ -622,8 +648,9 @@ def _games_of_stream(stream: BinaryIO, source: str,
                      stats: ArchiveStats | None) -> Generator[tuple[str, int, bytes], None, bool]:
     """Games of one file or member; returns False when the stream broke (already counted)."""
     index = 0
+    one_per_line = source.lower().endswith(".sgfs")
     try:
-        for text in split_sgf_games(_read_chunks(stream)):
+        for text in split_sgf_games(_read_chunks(stream), one_per_line=one_per_line):
             yield source, index, text
             index += 1
     except _STREAM_ERRORS as e:
