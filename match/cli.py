@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import sys
+import threading
 
 
 def default_referee() -> str | None:
@@ -46,24 +48,44 @@ def add_match_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that the runner stops its engines on the way out."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
+
+
 def cmd_match(args: argparse.Namespace) -> int:
     from go_engine.match.runner import MatchConfig, MatchError, MatchRunner, format_table
 
+    runner = None
+    in_main = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main else None
     try:
         config = MatchConfig(
             engine=args.engine, opponent=args.opponent, games=args.games, size=args.size, komi=args.komi,
             handicap=args.handicap, move_time=args.move_time, main_time=args.main_time,
             referee=args.referee or None, max_moves=args.max_moves, grace=args.grace,
             command_timeout=args.command_timeout, hang_timeout=args.hang_timeout)
-        records = MatchRunner(config, args.out, parallel=args.parallel, force=args.force,
-                              progress=not args.quiet).run()
+        runner = MatchRunner(config, args.out, parallel=args.parallel, force=args.force,
+                             progress=not args.quiet)
+        records = runner.run()
     except MatchError as e:
         print(f"go-engine match: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("go-engine match: interrupted; finished games are in results.jsonl, rerun to resume",
+    except (KeyboardInterrupt, Terminated) as e:
+        if runner is not None:
+            runner.abort()
+        what = "terminated" if isinstance(e, Terminated) else "interrupted"
+        print(f"go-engine match: {what}; finished games are in results.jsonl, rerun to resume",
               file=sys.stderr)
-        return 130
+        return 143 if isinstance(e, Terminated) else 130
+    finally:
+        if runner is not None:
+            runner.abort()  # no engine outlives the runner, whatever ended it
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
     print(format_table(records, config))
     return 0
 

@@ -5,6 +5,12 @@ with a deadline (a hung engine never blocks the match) and an engine that exits 
 (the thread queues ``None`` at end of file). Commands carry increasing ids and the id echoed in
 the response is checked, so a late answer to an earlier command cannot be mistaken for a new one.
 
+Each engine runs in a process group of its own (a new session), and ``kill`` ends the whole
+group, so that an engine's helpers die with it and a stopped match leaves nothing behind.
+Lines are read with a length cap (``MAX_LINE_BYTES``) and a response with a size cap
+(``MAX_RESPONSE_BYTES``): an engine printing endlessly without a newline is a protocol error,
+not a runner that runs out of memory.
+
 Failures are typed, because a match needs to know *why* an engine lost:
 ``GtpTimeout`` (no answer in time), ``GtpCrash`` (process gone / pipe closed),
 ``GtpProtocolError`` (output that is not a GTP response), ``GtpFailure`` (a well-formed ``?`` answer).
@@ -14,11 +20,21 @@ from __future__ import annotations
 import os
 import queue
 import shlex
+import signal
 import subprocess
 import threading
 import time
 from dataclasses import dataclass
 from typing import IO, Sequence
+
+
+MAX_LINE_BYTES = 1 << 20       # one line of a response
+MAX_RESPONSE_BYTES = 16 << 20  # all lines of one response
+_QUEUED_LINES = 4096           # lines read ahead; beyond that the engine waits on its pipe
+
+
+class _TooLong:
+    """Queued by the reader for a line over MAX_LINE_BYTES (it stops reading then)."""
 
 
 class GtpClientError(Exception):
@@ -87,11 +103,12 @@ class GtpClient:
         self.label = label or os.path.basename(self.argv[0])
         try:
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=stderr, cwd=cwd)
+                                         stderr=stderr, cwd=cwd, start_new_session=True)
         except OSError as e:
             raise GtpCrash(f"cannot start {self.argv[0]!r}: {e}") from e
-        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._lines: queue.Queue[str | type[_TooLong] | None] = queue.Queue(maxsize=_QUEUED_LINES)
         self._eof = False
+        self._group_killed = False
         self._next_id = 1
         self._reader = threading.Thread(target=self._read_stdout, name=f"gtp-reader-{self.label}",
                                          daemon=True)
@@ -101,7 +118,10 @@ class GtpClient:
     def _read_stdout(self) -> None:
         assert self.proc.stdout is not None
         try:
-            for raw in iter(self.proc.stdout.readline, b""):
+            while raw := self.proc.stdout.readline(MAX_LINE_BYTES + 1):
+                if len(raw) > MAX_LINE_BYTES:
+                    self._lines.put(_TooLong)
+                    return
                 self._lines.put(raw.decode("utf-8", errors="replace").replace("\r", "").rstrip("\n"))
         except (OSError, ValueError):
             pass
@@ -121,6 +141,10 @@ class GtpClient:
             self._eof = True
             code = self._wait_exit_code()
             raise GtpCrash(f"{self.label} exited during {command!r} (exit code {code})")
+        if line is _TooLong:
+            self._eof = True  # nothing more is read from it
+            raise GtpProtocolError(f"{self.label} wrote a line longer than {MAX_LINE_BYTES} bytes "
+                                   f"in answer to {command!r}")
         return line
 
     def _wait_exit_code(self) -> int | None:
@@ -157,6 +181,7 @@ class GtpClient:
             raise GtpCrash(f"{self.label} closed its input before {command!r}: {e}") from e
         while True:
             lines: list[str] = []
+            size = 0
             while True:
                 line = self._next_line(deadline, command)
                 if line.strip() == "":
@@ -164,6 +189,10 @@ class GtpClient:
                         break
                     continue  # blank lines between responses
                 lines.append(line)
+                size += len(line) + 1
+                if size > MAX_RESPONSE_BYTES:
+                    raise GtpProtocolError(f"{self.label} answered {command!r} with more than "
+                                           f"{MAX_RESPONSE_BYTES} bytes")
             response = parse_response(lines)
             if response.id is None or response.id == cmd_id:
                 return response
@@ -187,17 +216,24 @@ class GtpClient:
         try:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.kill()
-        self._release_stdout()
+            pass
+        self.kill()  # the engine, or helpers it left behind in its group
 
     def kill(self) -> None:
-        """End the process at once (a hung or forfeited engine)."""
+        """End the engine's whole process group at once (a hung or forfeited engine, a
+        stopped match). Safe to call twice and from another thread."""
+        if not self._group_killed:
+            self._group_killed = True  # once: a freed group id must not be signalled later
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # its own group: start_new_session
+            except (ProcessLookupError, PermissionError):
+                pass  # the group is gone (its leader was reaped and no member is left)
         if self.proc.poll() is None:
             self.proc.kill()
-            try:
-                self.proc.wait(timeout=5.0)
-            except subprocess.TimeoutExpired:
-                pass
+        try:
+            self.proc.wait(timeout=5.0)
+        except subprocess.TimeoutExpired:
+            pass
         self._release_stdout()
 
     def _release_stdout(self) -> None:
@@ -219,8 +255,11 @@ class GtpClient:
     def __enter__(self) -> "GtpClient":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.kill()  # an error or a signal is stopping us: do not wait for a polite quit
 
 
 __all__ = ["GtpClient", "GtpResponse", "GtpClientError", "GtpTimeout", "GtpCrash",

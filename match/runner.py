@@ -7,10 +7,18 @@ in ``match_report``. Colours alternate: the engine is Black in even games.
 Output folder: ``match.json`` (the settings, so a rerun can resume and a rerun with other settings
 is refused), ``results.jsonl`` (one JSON object per game, rewritten atomically after every game),
 ``game_NNNN.sgf`` per game, and each engine's stderr in ``logs/game_NNNN_<colour>.stderr``.
+
+Before the first game every setting is checked (``MatchConfig``) and each engine must set up a
+board of the match (``check_engine``: an engine whose weights do not load fails here, with its
+own message, instead of forfeiting every game); ``match.json`` is written only after that, so a
+refused start leaves nothing that blocks a corrected rerun. However the runner stops (the end,
+an exception, SIGINT, SIGTERM through ``go-engine match``), it kills every engine process group
+it started.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import threading
@@ -30,7 +38,10 @@ RESULTS_FILE = "results.jsonl"
 CONFIG_FILE = "match.json"
 
 
-class MatchError(Exception):
+MAX_KOMI = 1000.0  # as go-engine's GTP front end accepts
+
+
+class MatchError(ValueError):
     """A match that cannot start (bad settings, engine will not run, resume conflict)."""
 
 
@@ -66,6 +77,14 @@ class MatchConfig:
                 raise MatchError(f"--{name.replace('_', '-')} must not be negative")
         if self.max_moves is not None and self.max_moves < 1:
             raise MatchError("--max-moves must be at least 1")
+        if not math.isfinite(self.komi) or abs(self.komi) > MAX_KOMI:
+            raise MatchError(f"--komi {self.komi} is not a finite number of at most {MAX_KOMI:g} points")
+        if float(f"{self.komi:g}") != self.komi:
+            raise MatchError(f"--komi {self.komi!r} has more digits than GTP sends ({self.komi:g})")
+        for name in ("grace", "command_timeout", "hang_timeout"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value <= 0:
+                raise MatchError(f"--{name.replace('_', '-')} must be a positive number of seconds")
 
     @property
     def move_cap(self) -> int:
@@ -105,6 +124,18 @@ def write_results(path: Path, records: list[dict[str, Any]]) -> None:
 
 
 def prepare_out_dir(config: MatchConfig, out_dir: Path, force: bool) -> None:
+    """Create the folder, or check that an existing match there has the same settings; then
+    save the settings."""
+    check_out_dir(config, out_dir, force)
+    write_config(config, out_dir)
+
+
+def write_config(config: MatchConfig, out_dir: Path) -> None:
+    write_text_atomic(out_dir / CONFIG_FILE,
+                      json.dumps({"config": asdict(config), "format": 1}, indent=2, sort_keys=True) + "\n")
+
+
+def check_out_dir(config: MatchConfig, out_dir: Path, force: bool) -> None:
     """Create the folder, or check that an existing match there has the same settings."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / CONFIG_FILE
@@ -120,13 +151,13 @@ def prepare_out_dir(config: MatchConfig, out_dir: Path, force: bool) -> None:
             details = ", ".join(f"{k}: {saved.get(k)!r} -> {ours.get(k)!r}" for k in diff)
             raise MatchError(f"{out_dir} holds a match with other settings ({details}); "
                              "use the same settings to resume, another --out, or --force")
-    write_text_atomic(path, json.dumps({"config": asdict(config), "format": 1}, indent=2, sort_keys=True) + "\n")
 
 
 # --- engine names ------------------------------------------------------------------------------
 
-def engine_name(command: str, timeout: float) -> str:
-    """``name`` + ``version`` of an engine; MatchError if it does not start and answer."""
+def engine_name(command: str, timeout: float, config: MatchConfig | None = None) -> str:
+    """``name`` + ``version`` of an engine; MatchError if it does not start and answer, or
+    (given ``config``) cannot set up a board of the match (see ``check_engine``)."""
     try:
         with GtpClient(command) as client:
             name = client.send("name", timeout).strip() or command
@@ -134,9 +165,19 @@ def engine_name(command: str, timeout: float) -> str:
                 version = client.send("version", timeout).strip()
             except GtpFailure:
                 version = ""
+            if config is not None:
+                check_engine(client, config, timeout)
     except GtpClientError as e:
         raise MatchError(f"engine {command!r} does not work: {e}") from e
     return f"{name} {version}".strip()
+
+
+def check_engine(client: GtpClient, config: MatchConfig, timeout: float) -> None:
+    """The setup every game sends (board size, clear_board, komi), on a scratch board: an
+    engine that refuses it (broken weights, an unsupported size) would forfeit every game."""
+    client.send(f"boardsize {config.size}", timeout)
+    client.send("clear_board", timeout)
+    client.send(f"komi {config.komi:g}", timeout)
 
 
 # --- the match -----------------------------------------------------------------------------------
@@ -160,6 +201,9 @@ class MatchRunner:
     def _register(self, client: GtpClient, alive: bool) -> None:
         with self._lock:
             (self._live.add if alive else self._live.discard)(client)
+            stopping = alive and self.stop.is_set()
+        if stopping:
+            client.kill()  # started while the match was being stopped
 
     def _kill_all(self) -> None:
         with self._lock:
@@ -167,16 +211,24 @@ class MatchRunner:
         for client in clients:
             client.kill()
 
+    def abort(self) -> None:
+        """Stop the games in progress (unrecorded) and kill every engine still running."""
+        self.stop.set()
+        self._kill_all()
+
     def run(self) -> list[dict[str, Any]]:
         """Play the missing games and return every record of the match (old ones included)."""
         cfg = self.config
-        prepare_out_dir(cfg, self.out_dir, self.force)
+        check_out_dir(cfg, self.out_dir, self.force)
         results_path = self.out_dir / RESULTS_FILE
         records = {r["index"]: r for r in read_results(results_path)}
         todo = [i for i in range(cfg.games) if i not in records]
+        names = {}
         if todo:
-            names = {"engine": engine_name(cfg.engine, cfg.command_timeout),
-                     "opponent": engine_name(cfg.opponent, cfg.command_timeout)}
+            names = {"engine": engine_name(cfg.engine, cfg.command_timeout, cfg),
+                     "opponent": engine_name(cfg.opponent, cfg.command_timeout, cfg)}
+        write_config(cfg, self.out_dir)
+        if todo:
             self._play(todo, names, records, results_path)
         return [records[i] for i in sorted(records) if i < cfg.games]
 
@@ -212,6 +264,7 @@ class MatchRunner:
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            self._kill_all()  # normally none is left; after a stop, those started meanwhile
             bar.close()
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +32,7 @@ from typing import Iterator
 
 import numpy as np
 
-from go_engine.atomic_io import write_npz_atomic
+from go_engine.atomic_io import write_npz_atomic, write_text_atomic
 from go_engine.rules.position import BLACK, WHITE
 
 SPLITS = ("train", "val", "test")
@@ -229,7 +228,5 @@ def build_shards(paths: list[str], out: str | Path, max_games: int | None = None
         "files": {s: w.files for s, w in writers.items()},
         "split_rule": "sha1(board size byte + int16 move codes) first 8 bytes LE % 1000: <900 train, <950 val, else test",
     }
-    tmp = out / "summary.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=2))
-    os.replace(tmp, out / "summary.json")
+    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2))
     return summary

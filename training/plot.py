@@ -3,11 +3,10 @@ trainer writes one JSON object per line and draws its curves from them."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-from go_engine.atomic_io import write_text_atomic
+from go_engine.atomic_io import write_atomic, write_text_atomic
 
 
 def append_metric(path: Path, record: dict[str, Any]) -> None:
@@ -46,10 +45,10 @@ def save_figure(fig: Any, png_path: str | Path, dpi: int = 100) -> None:
     """Write a matplotlib figure atomically (a plot being read is never half written) and close it."""
     import matplotlib.pyplot as plt
     png_path = Path(png_path)
-    tmp = png_path.with_name(png_path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=dpi)
-    plt.close(fig)
-    os.replace(tmp, png_path)
+    try:
+        write_atomic(png_path, lambda handle: fig.savefig(handle, dpi=dpi, format="png"))
+    finally:
+        plt.close(fig)
 
 
 def plot_metrics(metrics_path: str | Path, png_path: str | Path) -> None:

@@ -16,7 +16,6 @@ learner played, the weights version); ``shard_to_sgf`` turns them into SGF.
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ import numpy as np
 from numba import njit
 
 from go_engine.rules import board_kernels as bk
-from go_engine.atomic_io import write_npz_atomic
+from go_engine.atomic_io import write_npz_atomic, write_text_atomic
 from go_engine.features.planes import (
     MAX_LADDER_DEPTH,
     N_POLICY_PLANES,
@@ -453,9 +452,7 @@ def shard_to_sgf(shard_path: str | Path, out_dir: str | Path) -> int:
     games = shard_games(read_shard(shard_path))
     for i, rec in enumerate(games):
         path = out_dir / f"{stem}-{i:04d}.sgf"
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(game_to_sgf_text(rec))
-        os.replace(tmp, path)
+        write_text_atomic(path, game_to_sgf_text(rec))
     return len(games)
 
 

@@ -4,12 +4,13 @@ NumPy only and ``allow_pickle=False``, so a weight file can never run code when 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
+from go_engine.atomic_io import write_atomic
 from go_engine.nets.config import PolicyNetConfig
+from go_engine.npz_files import NpzFileError, load_npz, require_finite
 from go_engine.shipped import shipped_file
 
 
@@ -54,29 +55,31 @@ def unflatten_tree(flat: dict[str, np.ndarray]) -> dict:
 def save_weight_file(path: str | Path, config_key: str, config_json: str, variables: dict,
                      meta: dict | None = None) -> None:
     """Write variables ({"params": ..., maybe "batch_stats": ...}) with the architecture as
-    JSON under ``config_key``, atomically (a temporary file, then a rename)."""
+    JSON under ``config_key``, atomically (``write_atomic``: a unique temporary file, fsync,
+    rename). Non-finite values are refused: the file would load into a network that plays nonsense."""
     path = Path(path)
     arrays = {k: np.asarray(v, dtype=np.float32) for k, v in flatten_tree(variables).items()}
+    require_finite(path, arrays, "weight")
     arrays[config_key] = np.array(config_json)
     arrays["meta_json"] = np.array(json.dumps(meta or {}))
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
-        np.savez_compressed(handle, **arrays)
-    os.replace(tmp, path)
+    write_atomic(path, lambda handle: np.savez_compressed(handle, **arrays))
 
 
 def load_weight_file(path: str | Path, config_key: str, kind: str) -> tuple[str, dict, dict]:
     """(config JSON, variables, meta) of a weight file whose architecture sits under
-    ``config_key``; a clear error for a missing file or a file of another kind."""
+    ``config_key``; an error naming the path for a missing, damaged or foreign file, or one
+    holding NaN or infinities."""
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no {kind} weight file {path}")
-    with np.load(path, allow_pickle=False) as z:
-        if config_key not in z.files:
-            raise ValueError(f"{path} is not a {kind} weight file (no {config_key})")
+    z = load_npz(path, f"{kind} weight")
+    if config_key not in z:
+        raise NpzFileError(f"{path} is not a {kind} weight file (no {config_key})")
+    try:
         config_json = str(z[config_key])
-        meta = json.loads(str(z["meta_json"])) if "meta_json" in z.files else {}
-        flat = {k: z[k] for k in z.files if k not in (config_key, "meta_json")}
+        meta = json.loads(str(z["meta_json"])) if "meta_json" in z else {}
+    except ValueError as e:
+        raise NpzFileError(f"{path}: unreadable {kind} weight metadata ({e})") from None
+    flat = {k: v for k, v in z.items() if k not in (config_key, "meta_json")}
+    require_finite(path, flat, f"{kind} weight")
     return config_json, unflatten_tree(flat), meta
 
 

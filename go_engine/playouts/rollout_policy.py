@@ -38,6 +38,8 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
+from go_engine.atomic_io import write_atomic
+from go_engine.npz_files import NpzFileError, load_npz, require_finite
 from go_engine.rules import board_kernels as bk
 from go_engine.playouts import patterns as pt
 from go_engine.shipped import shipped_file
@@ -701,15 +703,18 @@ def load_rollout_weights(path: str | os.PathLike | None = None, n: int | None = 
             raise FileNotFoundError(
                 f"no rollout-policy weights for {n}x{n} ({path} is missing); train them with "
                 f"`go-engine train rollout --sgf ARCHIVES --out {path}`")
-    with np.load(path, allow_pickle=False) as z:
-        for key in ("weights", "board_size", "features_version"):
-            if key not in z:
-                raise ValueError(f"{path}: not a rollout-policy weight file (no {key!r})")
+    z = load_npz(path, "rollout-policy weight")
+    for key in ("weights", "board_size", "features_version"):
+        if key not in z:
+            raise NpzFileError(f"{path}: not a rollout-policy weight file (no {key!r})")
+    require_finite(path, {"weights": z["weights"]}, "rollout-policy weight")
+    try:
         weights = np.ascontiguousarray(z["weights"], dtype=np.float32)
         size = int(z["board_size"])
         version = int(z["features_version"])
-        meta = {k: z[k].item() if z[k].ndim == 0 else z[k].tolist() for k in z.files
-                if k not in ("weights",)}
+    except (TypeError, ValueError) as e:
+        raise NpzFileError(f"{path}: not a rollout-policy weight file ({e})") from None
+    meta = {k: v.item() if v.ndim == 0 else v.tolist() for k, v in z.items() if k != "weights"}
     if version != pt.FEATURES_VERSION or weights.shape != (pt.N_WEIGHTS,):
         raise ValueError(f"{path}: features version {version} / {weights.shape[0]} weights, this "
                          f"engine needs version {pt.FEATURES_VERSION} / {pt.N_WEIGHTS}: retrain")
@@ -719,14 +724,14 @@ def load_rollout_weights(path: str | os.PathLike | None = None, n: int | None = 
 
 
 def save_rollout_weights(path: str | os.PathLike, rw: RolloutWeights, **meta) -> None:
-    """Write an npz atomically (temp file + os.replace)."""
+    """Write an npz atomically (``write_atomic``: unique temp file, fsync, rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.npz")
     extra = {k: np.asarray(v) for k, v in meta.items()}
-    np.savez_compressed(tmp, weights=rw.weights.astype(np.float32), board_size=np.int64(rw.n),
-                        features_version=np.int64(pt.FEATURES_VERSION), **extra)
-    os.replace(tmp, path)
+    arrays = dict(weights=rw.weights.astype(np.float32), board_size=np.int64(rw.n),
+                  features_version=np.int64(pt.FEATURES_VERSION), **extra)
+    require_finite(path, {"weights": arrays["weights"]}, "rollout-policy weight")
+    write_atomic(path, lambda handle: np.savez_compressed(handle, **arrays))
 
 
 # --- Python-level helpers ----------------------------------------------------------------------
