@@ -10,6 +10,10 @@ import pytest
 
 import go_engine  # noqa: F401  (sets the Numba cache folder before anything imports numba)
 
+# engines the tests start compile before their first move, as matches do: a first move from the
+# policy network alone while the search compiles (players.first_run) would make them nondeterministic
+os.environ.setdefault("GO_ENGINE_FIRST_RUN", "wait")
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
