@@ -16,16 +16,15 @@ def packages_under(name: str, folder: str) -> list[str]:
     return [name] + [f"{name}.{sub}" for sub in find_packages(folder)]
 
 
+PACKAGE_DATA = {
+    "go_engine": ["py.typed"],
+    "go_engine.data": ["*.npz", "*.md", "*.jsonl", "*.png"],
+    "go_engine.training": ["configs/*.json", "gpu/*.sh"],
+}
+
 packages = find_packages(include=["go_engine", "go_engine.*"])
 for name, folder in FOLDERS.items():
     packages += packages_under(name, folder)
 
-setup(
-    packages=packages,
-    package_dir=FOLDERS,
-    package_data={
-        "go_engine": ["py.typed"],
-        "go_engine.data": ["*.npz", "*.md", "*.jsonl", "*.png"],
-        "go_engine.training": ["configs/*.json", "gpu/*.sh"],
-    },
-)
+if __name__ == "__main__":  # setuptools runs this file as __main__; tests/test_packaging.py imports it
+    setup(packages=packages, package_dir=FOLDERS, package_data=PACKAGE_DATA)
