@@ -67,6 +67,16 @@ def _cmd_play(args: argparse.Namespace) -> int:
     return run_play(args)
 
 
+def _cmd_review(args: argparse.Namespace) -> int:
+    from go_engine.review.cli import cmd_review
+    return cmd_review(args)
+
+
+def _cmd_analysis(args: argparse.Namespace) -> int:
+    from go_engine.review.cli import cmd_analysis
+    return cmd_analysis(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="go-engine", description="An AlphaGo-style Go engine.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -111,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     play = sub.add_parser("play", help="play a game against the engine in the terminal")
     add_play_arguments(play)
     play.set_defaults(func=_cmd_play)
+    from go_engine.review import cli as review_cli  # argparse only; the search loads on use
+    review = sub.add_parser("review", help="review whole games: annotated SGF, win-rate graph, summary")
+    review_cli.add_review_arguments(review)
+    review.set_defaults(func=_cmd_review)
+    analysis = sub.add_parser("analysis", help="KataGo's JSON analysis protocol on stdin/stdout")
+    review_cli.add_analysis_arguments(analysis)
+    analysis.set_defaults(func=_cmd_analysis)
     return parser
 
 

@@ -9,7 +9,7 @@ The repository keeps its folders (``go_engine/``, ``gtp/``, ``training/``, ``mat
 from setuptools import find_packages, setup
 
 FOLDERS = {"go_engine.gtp": "gtp", "go_engine.training": "training", "go_engine.match": "match",
-           "go_engine.data": "data"}
+           "go_engine.data": "data", "go_engine.review": "review"}
 
 
 def packages_under(name: str, folder: str) -> list[str]:

@@ -92,13 +92,8 @@ def parse_analysis_args(args: Sequence[str], kata: bool = False) -> AnalysisOpti
 def reported_moves(result: SearchResult, options: AnalysisOptions) -> list[ChildStats]:
     """The moves a line reports: every visited one (by visits, then win rate), padded to
     ``min_moves`` with unvisited ones by prior, cut to ``max_moves``."""
-    visited = [c for c in result.children if c.visits > 0]
-    if len(visited) < options.min_moves:
-        unvisited = sorted((c for c in result.children if c.visits == 0), key=lambda c: -c.prior)
-        visited += unvisited[:options.min_moves - len(visited)]
-    if options.max_moves is not None:
-        visited = visited[:options.max_moves]
-    return visited
+    from go_engine.search.root_stats import reported_moves as shared_reported_moves
+    return shared_reported_moves(result.children, options.min_moves, options.max_moves)
 
 
 def info_line(result: SearchResult, n: int, options: AnalysisOptions,
@@ -106,12 +101,12 @@ def info_line(result: SearchResult, n: int, options: AnalysisOptions,
     """One line of ``info`` groups for ``result`` on an n x n board ("" when nothing to say).
     ``ownership``: per point, +1 for the analysed side, when ``options.ownership``."""
     from go_engine.rules.coords import point_to_vertex
+    from go_engine.search.root_stats import move_value, root_value
     moves = reported_moves(result, options)
-    total = sum(c.visits for c in result.children)
-    root_q = sum(c.visits * c.q for c in result.children) / total if total else 0.0
+    root_q = root_value(result.children)
     groups = []
     for order, c in enumerate(moves):
-        q = c.q if c.visits else root_q  # unvisited: the position's value so far
+        q = move_value(c, root_q)  # unvisited: the position's value so far
         winrate = 0.5 * (1.0 + q)
         lcb = c.lcb
         pv = " ".join(point_to_vertex(p, n) for p in (c.pv or [c.point]))

@@ -329,7 +329,7 @@ class MCTS:
     def search(self, game: Game, simulations: int | None = None, seconds: float | None = None,
                stop_early: bool = True, should_stop: Callable[[], bool] | None = None,
                on_progress: ProgressCallback | None = None,
-               progress_interval: float = 1.0) -> SearchResult:
+               progress_interval: float = 1.0, with_pvs: bool = False) -> SearchResult:
         """Search from the game's current position for ``simulations`` (exact count) and/or
         ``seconds`` (``math.inf``: until ``should_stop``); with ``stop_early``, stop once the most
         visited move cannot be overtaken.
@@ -339,6 +339,7 @@ class MCTS:
         search within one chunk (``SearchResult.interrupted``); ``on_progress(result)`` is called
         from this thread at most every ``progress_interval`` seconds with the state so far, each
         child carrying its principal variation. Both default to None: no cost to a plain search.
+        ``with_pvs``: the returned children carry their principal variations too (game review).
         """
         if simulations is None and seconds is None:
             raise ValueError("give simulations and/or seconds")
@@ -390,7 +391,7 @@ class MCTS:
             if should_stop is not None and should_stop():
                 interrupted = True
                 break
-        return self._result(done, time.perf_counter() - t0, stopped_early, interrupted)
+        return self._result(done, time.perf_counter() - t0, stopped_early, interrupted, with_pvs)
 
     def _native_lanes(self, game: Game, sims: int) -> int:
         """``sims`` simulations with native priors on one thread per lane (``rollouts.run_lanes``)."""
@@ -582,6 +583,10 @@ class MCTS:
         count = max(1, self.total_rollouts)
         w = n + 2
         return (total.reshape(w, w)[1:-1, 1:-1] / count).ravel()
+
+    def root_visits(self) -> int:
+        """Visits of the current root: after ``sync``, what the tree kept from earlier searches."""
+        return int(self.tree.node_n[int(self.tree.counts[tr.ROOT])])
 
     def root_winrate(self) -> float:
         t = self.tree
