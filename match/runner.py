@@ -173,11 +173,13 @@ def engine_name(command: str, timeout: float, config: MatchConfig | None = None)
 
 
 def check_engine(client: GtpClient, config: MatchConfig, timeout: float) -> None:
-    """The setup every game sends (board size, clear_board, komi), on a scratch board: an
-    engine that refuses it (broken weights, an unsupported size) would forfeit every game."""
+    """The setup every game sends (board size, clear_board, komi) and one ``genmove`` on a
+    scratch board: an engine that refuses them (broken weights, which some engines load only
+    for their first move; an unsupported size) would forfeit every game."""
     client.send(f"boardsize {config.size}", timeout)
     client.send("clear_board", timeout)
     client.send(f"komi {config.komi:g}", timeout)
+    client.send("genmove black", timeout)
 
 
 # --- the match -----------------------------------------------------------------------------------

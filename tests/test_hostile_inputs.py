@@ -199,15 +199,18 @@ def write_script(folder: Path, name: str, text: str) -> str:
 
 
 def hanging_engine(folder: Path) -> str:
-    """Answers setup, then on genmove starts a helper (its pid goes to pids.txt) and hangs."""
+    """Answers setup and a genmove on an empty board (the start-up check), then on a genmove
+    after a ``play`` (in a game) starts a helper (its pid goes to pids.txt) and hangs."""
     return write_script(folder, "hang.py", f"""\
         import os, subprocess, sys, time
         with open({str(folder / 'pids.txt')!r}, "a") as f:
             f.write(f"{{os.getpid()}}\\n")
+        played = False
         for raw in sys.stdin:
             parts = raw.split()
             cmd_id, name = (parts[0], parts[1]) if parts[0].isdigit() else ("", parts[0])
-            if name == "genmove":
+            played = played or name == "play"
+            if name == "genmove" and played:
                 child = subprocess.Popen(["sleep", "300"])
                 with open({str(folder / 'pids.txt')!r}, "a") as f:
                     f.write(f"{{child.pid}}\\n")
@@ -257,6 +260,7 @@ def test_sigterm_to_go_engine_match_stops_every_engine(tmp_path):
 
 def test_gtp_client_kill_ends_the_engines_helpers(tmp_path):
     client = GtpClient(hanging_engine(tmp_path))
+    client.send("play w pass")
     with pytest.raises(Exception):
         client.send("genmove b", timeout=3)
     pids = [int(x) for x in (tmp_path / "pids.txt").read_text().split()]
@@ -307,13 +311,14 @@ def test_bad_komi_is_refused_before_the_first_game_and_a_rerun_works(tmp_path, k
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o644, name
 
 
-def test_an_engine_that_cannot_set_up_is_refused_before_the_first_game(tmp_path):
+@pytest.mark.parametrize("failing", ["clear_board", "genmove"])  # weights loaded at once / lazily
+def test_an_engine_that_cannot_set_up_is_refused_before_the_first_game(tmp_path, failing):
     broken = write_script(tmp_path, "broken.py", """\
         import sys
         for raw in sys.stdin:
             parts = raw.split()
             cmd_id, name = (parts[0], parts[1]) if parts[0].isdigit() else ("", parts[0])
-            if name == "clear_board":
+            if name == sys.argv[1]:
                 sys.stdout.write(f"?{cmd_id} cannot load weights /x/policy.npz: damaged\\n\\n")
             else:
                 sys.stdout.write(f"={cmd_id} {'Broken' if name == 'name' else ''}\\n\\n")
@@ -321,7 +326,7 @@ def test_an_engine_that_cannot_set_up_is_refused_before_the_first_game(tmp_path)
         """)
     good = f"{sys.executable} {FAKE_ENGINE} --no-board"
     with pytest.raises(MatchError, match="cannot load weights /x/policy.npz"):
-        MatchRunner(MatchConfig(engine=broken, opponent=good, games=2, size=5, referee=None),
+        MatchRunner(MatchConfig(engine=f"{broken} {failing}", opponent=good, games=2, size=5, referee=None),
                     tmp_path, progress=False).run()
     assert not (tmp_path / "results.jsonl").exists()
     records = MatchRunner(MatchConfig(engine=good, opponent=good, games=1, size=5, referee=None),
