@@ -106,9 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     selfplay = sub.add_parser("selfplay", help="batched policy-network self-play games (shards, SGF, value data)")
     rl_cli.add_selfplay_arguments(selfplay)
     evaluate = sub.add_parser("eval", help="evaluate networks (policy, rollout, value) and match folders (match)")
-    training_cli.add_eval_arguments(evaluate)
+    eval_commands = training_cli.add_eval_arguments(evaluate)
     evaluate.set_defaults(func=lambda a: training_cli.cmd_eval(a))
     from go_engine.match import cli as match_cli  # argparse only; the match runner loads on use
+    match_cli.add_match_report_arguments(eval_commands)
     match = sub.add_parser("match", help="play games between two GTP engines; win rate and Elo with intervals")
     match_cli.add_match_arguments(match)
     match.set_defaults(func=lambda a: match_cli.cmd_match(a))

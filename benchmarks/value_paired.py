@@ -12,6 +12,8 @@ import sys
 
 import numpy as np
 
+from go_engine.rules.conventions import DEFAULT_KOMI
+
 
 def paired_ci(a: np.ndarray, b: np.ndarray, z: np.ndarray, rng: np.random.Generator,
               resamples: int = 2000) -> list[float]:
@@ -23,20 +25,20 @@ def paired_ci(a: np.ndarray, b: np.ndarray, z: np.ndarray, rng: np.random.Genera
 
 def main(new_w: str, old_w: str, test_dir: str, out_path: str,
          archive: str = "../shared/data/sgf9/cgos9.tar.xz") -> dict:
-    from go_engine.nets.value_net import ValueEvaluator
+    from go_engine.nets.value_net import ValueNetRunner
     from go_engine.training.value_data import ValueSet, expert_value_set
     from go_engine.training.value_eval import fast_rollout_estimates
     from go_engine.training.value_train import rollout_estimates
-    new, old = ValueEvaluator(new_w), ValueEvaluator(old_w)
+    new, old = ValueNetRunner(new_w), ValueNetRunner(old_w)
     sets = {"test": ValueSet.load(test_dir), "expert": expert_value_set(archive, n=9, splits=("val", "test"))}
     rng = np.random.default_rng(0)
     out = {}
     for name, data in sets.items():
         planes = data.planes()
         v, v_old = new.values(planes), old.values(planes)
-        random16, _ = fast_rollout_estimates(data, "random", 16, 7.5, 0)
+        random16, _ = fast_rollout_estimates(data, "random", 16, DEFAULT_KOMI, 0)
         sub = data.subset(np.arange(min(500, data.size)))
-        sl4, _ = rollout_estimates("data/policy_9.npz", sub, 4, 7.5, seed=0)
+        sl4, _ = rollout_estimates("data/policy_9.npz", sub, 4, DEFAULT_KOMI, seed=0)
         out[name] = {"net_minus_old": paired_ci(v, v_old, data.z, rng),
                      "net_minus_random16": paired_ci(v, random16, data.z, rng),
                      "net_minus_sl4": paired_ci(v[:sub.size], sl4, sub.z, rng),

@@ -3,7 +3,7 @@
 ``board``: uniform random playouts from the empty board, single thread, after a warm-up
 that also fills Numba's cache; moves/s counts every move and pass played in playouts;
 also per CPU second of the process (on shared cores wall-clock figures say little). The
-``heuristic_*`` rows time the MoGo-style playouts of ``heuristic_playout`` the same way, and
+``heuristic_*`` rows time the MoGo-style playouts of ``playouts.heuristic`` the same way, and
 ``nakade_*`` rows those playouts with the nakade self-atari rule.
 ``search``: MCTS simulations/s at 1 and 2 threads (the bar: 2 threads >= 1.7x one thread),
 in the default mode (one search lane per thread) and the reproducible batch mode.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from go_engine.playouts.uniform import default_max_moves
+from go_engine.rules.conventions import DEFAULT_KOMI, playout_move_cap
 from go_engine.rules.position import ZOBRIST, Position
 from go_engine.search.priors import no_policy
 from go_engine.search.drivers import (PLAYOUT_HEURISTIC, PLAYOUT_NAKADE, PLAYOUT_NAMES, PLAYOUT_PATTERN, PLAYOUT_RANDOM,
@@ -27,7 +27,7 @@ def bench_board(sizes: tuple[int, ...] = (9, 19), seconds: float = 3.0, komi: fl
     pol = no_policy()
     for n in sizes:
         pos = Position(n)
-        max_moves = default_max_moves(n)
+        max_moves = playout_move_cap(n)
         for prefix, kind in (("", PLAYOUT_RANDOM), ("heuristic_", PLAYOUT_HEURISTIC), ("nakade_", PLAYOUT_NAKADE),
                              ("nakade_ko_", PLAYOUT_NAMES["nakade+ko"]),
                              ("nakade_twolib_ko_", PLAYOUT_NAMES["nakade+twolib+ko"])):
@@ -107,12 +107,12 @@ def bench_search(sizes: tuple[int, ...] = (9, 19), threads: tuple[int, ...] = (1
     return results
 
 
-def bench_rollout(n: int = 19, seconds: float = 3.0, komi: float = 7.5, weights: str | None = None) -> dict:
+def bench_rollout(n: int = 19, seconds: float = 3.0, komi: float = DEFAULT_KOMI, weights: str | None = None) -> dict:
     """Rollout-policy playouts from the empty board, one thread: rollouts/s and moves/s by
     wall clock and by process CPU time (the fair figure on a shared, loaded machine)."""
     pol = pattern_policy_arrays(n, weights)
     pos = Position(n)
-    max_moves = default_max_moves(n)
+    max_moves = playout_move_cap(n)
     playout_batch(PLAYOUT_PATTERN, pos.color, pos.links, pos.info, ZOBRIST, pol, 1, 5, max_moves, komi)
     count, moves, wall, cpu, seed, wins = 0, 0, 0.0, 0.0, 2, 0
     chunk = 100 if n > 9 else 500

@@ -14,7 +14,7 @@ LizGoban read them:
   prior and lcb in 1/10000 (integers); KataGo style gives them as floats in [0, 1] plus
   ``utility`` and ``utilityLcb`` in [-1, 1], and ``ownership`` (one value per point, row by
   row from the top left, from the analysed side's view) when asked. Win rates are for the
-  side the analysis is for. ``lcb`` is ``go_engine.search.winrate_lcb`` (Wilson lower bound).
+  side the analysis is for. ``lcb`` is ``go_engine.search.mcts.winrate_lcb`` (Wilson lower bound).
   No ``scoreLead``: the tree keeps no per-move score.
 
 Pure text handling; the engine runs the search (``GtpEngine``).
@@ -30,7 +30,7 @@ from go_engine.gtp.protocol import GtpError
 if TYPE_CHECKING:
     from go_engine.search.mcts import ChildStats, SearchResult
 
-COLORS = {"b": 1, "black": 1, "w": 2, "white": 2}  # go_engine.position BLACK, WHITE
+COLORS = {"b": 1, "black": 1, "w": 2, "white": 2}  # rules.position BLACK, WHITE
 MAX_INTERVAL_CS = 360_000  # one hour; longer intervals are surely a mistake
 
 

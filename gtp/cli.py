@@ -18,18 +18,20 @@ import sys
 import threading
 from typing import BinaryIO
 
-from go_engine.players.registry import PlayerOptions, player_names
+from go_engine.players.options import OptionValue, parse_options
+from go_engine.players.registry import DEFAULT_PLAYER, PlayerOptions, player_names
 
 from go_engine.gtp.engine import MAX_KOMI, EngineConfig, GtpEngine
 from go_engine.gtp.protocol import MAX_LINE_BYTES, format_response, leading_id
+from go_engine.rules.conventions import DEFAULT_KOMI
 
 log = logging.getLogger(__name__)
 
 
 def add_gtp_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=19, help="initial board size (2-25)")
-    parser.add_argument("--komi", type=float, default=7.5, help="initial komi")
-    parser.add_argument("--player", default="alphago", choices=player_names(),
+    parser.add_argument("--komi", type=float, default=DEFAULT_KOMI, help="initial komi")
+    parser.add_argument("--player", default=DEFAULT_PLAYER, choices=player_names(),
                         help="who chooses the moves (alphago: networks + search, the default)")
     parser.add_argument("--seed", type=int, default=None, help="random seed of the player")
     parser.add_argument("--time", type=float, default=None,
@@ -58,14 +60,13 @@ def config_from_args(args: argparse.Namespace) -> EngineConfig:
         raise SystemExit(f"--komi must be a number with |komi| <= {MAX_KOMI:g}")
     if args.ownership_playouts < 1:
         raise SystemExit("--ownership-playouts must be at least 1")
-    extra = {"weights": args.weights} if getattr(args, "weights", None) else {}
-    for item in getattr(args, "option", []):
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise SystemExit(f"--option wants KEY=VALUE, got {item!r}")
-        extra[key.strip()] = value.strip()
+    extra: dict[str, OptionValue] = {"weights": args.weights} if getattr(args, "weights", None) else {}
+    try:
+        extra.update(parse_options(getattr(args, "option", [])))
+    except ValueError as e:
+        raise SystemExit(f"--option: {e}") from None
     if getattr(args, "no_resign", False):
-        extra["resign"] = "false"
+        extra["resign"] = False
     options = PlayerOptions(seed=args.seed, seconds=args.time, playouts=args.playouts,
                             threads=args.threads, extra=extra)
     return EngineConfig(size=args.size, komi=args.komi, player=args.player,

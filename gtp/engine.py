@@ -22,11 +22,13 @@ from types import MappingProxyType
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NewType
 
-from go_engine.players.registry import PlayerOptions, make_player
+from go_engine.players.protocol import SearchPlayer
+from go_engine.players.registry import DEFAULT_PLAYER, PlayerOptions, make_player
 
 from go_engine.gtp.analysis import AnalysisOptions, info_line, last_search_line, parse_analysis_args
 from go_engine.gtp.dispatcher import BASE_CONVERTERS, Dispatcher
 from go_engine.gtp.protocol import GtpError, Stream
+from go_engine.rules.conventions import DEFAULT_KOMI
 
 Emit = Callable[[str], None]  # writes one line of a streamed response
 Report = Callable[["SearchResult"], None]  # a search's progress callback
@@ -44,7 +46,7 @@ Vertex = NewType("Vertex", int)  # "D4", "pass" (any case) -> point (n*n for pas
 
 MAX_KOMI = 1000.0
 MAX_SGF_BYTES = 32 * 1024 * 1024  # loadsgf refuses bigger files (and devices, pipes, folders)
-MIN_SIZE, MAX_SIZE = 2, 25  # go_engine.coords' limits (tested); importing coords loads NumPy
+MIN_SIZE, MAX_SIZE = 2, 25  # rules.coords' limits (tested); importing coords loads NumPy
 STATUSES = ("alive", "dead", "seki")
 
 
@@ -64,15 +66,6 @@ def to_vertex(token: str, engine: "GtpEngine") -> int:
         return vertex_to_point(token, engine.size)
     except CoordinateError:
         raise GtpError(f"invalid vertex {token!r}") from None
-
-
-def _accepts(function: Any, keyword: str) -> bool:
-    """Does ``function`` take ``keyword``? (Players that cannot report progress still genmove.)"""
-    import inspect
-    try:
-        return keyword in inspect.signature(function).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 def _ignore(result: Any) -> None:
@@ -100,10 +93,10 @@ def _read_small_file(path: Path) -> bytes:
 @dataclass(frozen=True)
 class EngineConfig:
     size: int = 19
-    komi: float = 7.5
-    player: str = "random"
+    komi: float = DEFAULT_KOMI
+    player: str = DEFAULT_PLAYER
     player_options: PlayerOptions = field(default_factory=PlayerOptions)
-    ownership_playouts: int = 256   # random playouts behind final_status_list / final_score
+    ownership_playouts: int = 256   # nakade playouts behind final_status_list / final_score
     seed: int = 0
     ponder: bool = False            # search on the opponent's time after genmove
 
@@ -122,7 +115,7 @@ class GtpEngine(Dispatcher):
         self.komi = config.komi
         self._game: Game | None = None
         self._player: Player | None = None
-        self._clock = None  # go_engine.time_control.TimeManager, built on first use
+        self._clock = None  # players.time_control.TimeManager, built on first use
         self._ownership: tuple[int, Ownership] | None = None  # (position hash, estimate)
         self._last_search: Any = None   # the SearchResult behind the last generated move, if any
         self._ponder_key: tuple | None = None  # the position after our last genmove (--ponder)
@@ -260,14 +253,16 @@ class GtpEngine(Dispatcher):
         budget = TimeBudget(self.clock.budget(color, game.position.ply, game.n),
                             use_all=not self.clock.bankable(color))
         start = time.monotonic()
-        cleanup_move = getattr(player, "genmove_cleanup", None) if cleanup else None
-        before = getattr(player, "last_result", None)
-        if on_progress is not None and _accepts(player.genmove, "on_progress"):
-            point = player.genmove(game, color, budget, on_progress=on_progress, progress_interval=interval)
+        search = player if isinstance(player, SearchPlayer) else None  # others just genmove
+        before = search.last_result if search is not None else None
+        if search is not None and on_progress is not None:
+            point = search.genmove(game, color, budget, on_progress=on_progress, progress_interval=interval)
+        elif search is not None and cleanup:
+            point = search.genmove_cleanup(game, color, budget)
         else:
-            point = (cleanup_move or player.genmove)(game, color, budget)
+            point = player.genmove(game, color, budget)
         self.clock.record(color, time.monotonic() - start)
-        after = getattr(player, "last_result", None)
+        after = search.last_result if search is not None else None
         self._last_search = (after, game.n) if after is not None and after is not before else None
         if point == RESIGN:
             return "resign"
@@ -317,7 +312,7 @@ class GtpEngine(Dispatcher):
 
     def _analysis(self, options: AnalysisOptions) -> Stream:
         player = self.player
-        if not hasattr(player, "analyze"):
+        if not isinstance(player, SearchPlayer):
             raise GtpError(f"the {player.name} player cannot analyze (use a search player: --player mcts)")
         game = self.game
         color = options.color or game.to_play
@@ -350,10 +345,10 @@ class GtpEngine(Dispatcher):
 
         def report(result: SearchResult) -> None:
             own = None
-            search = getattr(self.player, "mcts", None)  # MCTSPlayer's tree: playout ownership
-            if options.ownership and search is not None:
+            player = self.player
+            if options.ownership and isinstance(player, SearchPlayer):  # the tree's playouts
                 sign = 1.0 if color == BLACK else -1.0
-                own = [sign * float(v) for v in search.ownership()]
+                own = [sign * float(v) for v in player.mcts.ownership()]
             line = info_line(result, n, options, own)
             if line:
                 emit(line)
@@ -377,7 +372,7 @@ class GtpEngine(Dispatcher):
         """Search the position after our move until ``input_waiting()`` (the opponent's time);
         the tree is kept, so the reply's subtree starts the next genmove. Errors are logged only."""
         player, game = self._player, self._game
-        if player is None or game is None or not hasattr(player, "analyze") or game.is_over:
+        if player is None or game is None or not isinstance(player, SearchPlayer) or game.is_over:
             self._ponder_key = None
             return
         try:

@@ -7,6 +7,8 @@ import signal
 import sys
 import threading
 
+from go_engine.rules.conventions import DEFAULT_KOMI
+
 
 def default_referee() -> str | None:
     gnugo = shutil.which("gnugo") or shutil.which("/usr/games/gnugo")
@@ -21,7 +23,7 @@ def add_match_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--games", type=int, required=True,
                    help="number of games (colours alternate; the engine is Black in even games)")
     p.add_argument("--size", type=int, default=19, help="board size")
-    p.add_argument("--komi", type=float, default=7.5)
+    p.add_argument("--komi", type=float, default=DEFAULT_KOMI)
     p.add_argument("--handicap", type=int, default=0,
                    help="fixed handicap stones for Black (sent as fixed_handicap)")
     p.add_argument("--out", required=True,
@@ -95,6 +97,7 @@ def add_match_report_arguments(sub: argparse._SubParsersAction) -> None:
     rep = sub.add_parser("match", help="the report of a `go-engine match` folder (finished or in progress)")
     rep.add_argument("dir", help="the match's --out folder (match.json, results.jsonl)")
     rep.add_argument("--json", action="store_true", help="print one JSON object (counts, score, Elo, intervals)")
+    rep.set_defaults(func=cmd_eval_match)  # overrides the eval command's own dispatcher
 
 
 def cmd_eval_match(args: argparse.Namespace) -> int:

@@ -85,8 +85,9 @@ def _error_kind(error: GtpClientError) -> str:
 
 
 @dataclass
-class Clock:
-    """One side's clock: main time, then byo-yomi of ``byo`` seconds for every move."""
+class RefereeClock:
+    """The time the harness allows one engine: main time, then byo-yomi of ``byo`` seconds for
+    every move (the engine's own view of its clock is ``players.time_control``)."""
 
     main_left: float
     byo: float
@@ -195,7 +196,7 @@ class GameRunner:
         self.names = {c: names.get(role[c], role[c]) for c in (BLACK, WHITE)}
         self.game = Game(config.size, config.komi)
         self.clients: dict[int, GtpClient] = {}
-        self.clocks: dict[int, Clock] = {}
+        self.clocks: dict[int, RefereeClock] = {}
         self.seconds = {BLACK: 0.0, WHITE: 0.0}
         self.genmoves = {BLACK: 0, WHITE: 0}
         self.reports_search = {BLACK: False, WHITE: False}  # lists ANALYSIS_COMMAND
@@ -267,7 +268,7 @@ class GameRunner:
                     raise Forfeit(color, "setup", f.detail) from f
                 raise
             if cfg.timed:
-                self.clocks[color] = Clock(float(cfg.main_time or 0), float(cfg.move_time or 0))
+                self.clocks[color] = RefereeClock(float(cfg.main_time or 0), float(cfg.move_time or 0))
             listed = set((self._ask_optional_body(color, "list_commands") or "").split())
             self.reports_search[color] = ANALYSIS_COMMAND in listed
             self.cleans_up[color] = CLEANUP_COMMAND in listed
@@ -496,5 +497,5 @@ class GameRunner:
         }
 
 
-__all__ = ["GameRunner", "Clock", "Forfeit", "Interrupted", "analysis_comment", "board_without",
+__all__ = ["GameRunner", "RefereeClock", "Forfeit", "Interrupted", "analysis_comment", "board_without",
            "parse_score", "parse_vertex_list", "result_string"]

@@ -28,10 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from go_engine.atomic_io import write_text_atomic
+from go_engine.rules.conventions import DEFAULT_KOMI, match_move_cap
 from go_engine.rules.game import max_fixed_handicap
 
 from go_engine.match.gtp_client import GtpClient, GtpClientError, GtpFailure
-from go_engine.match.game import Clock, GameRunner, board_without, parse_score, parse_vertex_list
+from go_engine.match.game import RefereeClock, GameRunner, board_without, parse_score, parse_vertex_list
 from go_engine.match.report import format_table, summarize
 
 RESULTS_FILE = "results.jsonl"
@@ -53,12 +54,12 @@ class MatchConfig:
     opponent: str
     games: int
     size: int = 19
-    komi: float = 7.5
+    komi: float = DEFAULT_KOMI
     handicap: int = 0
     move_time: int | None = None  # byo-yomi seconds per move (time_settings main SEC 1)
     main_time: int | None = None  # main time in seconds per side
     referee: str | None = None  # GTP command line whose final_score settles disputes
-    max_moves: int | None = None  # None: 3 * size * size
+    max_moves: int | None = None  # None: ``conventions.match_move_cap(size)``
     grace: float = 5.0  # seconds past the time limit before an engine is declared hung
     command_timeout: float = 120.0  # for setup, play and scoring commands
     hang_timeout: float = 600.0  # genmove limit when there is no time control
@@ -88,7 +89,7 @@ class MatchConfig:
 
     @property
     def move_cap(self) -> int:
-        return self.max_moves if self.max_moves is not None else 3 * self.size * self.size
+        return self.max_moves if self.max_moves is not None else match_move_cap(self.size)
 
     @property
     def timed(self) -> bool:
@@ -275,6 +276,6 @@ def _score_line(records, games: int) -> str:
     return f"engine {res.count('win')}-{res.count('loss')}" + (f"-{res.count('draw')}" if "draw" in res else "")
 
 
-__all__ = ["MatchConfig", "MatchError", "MatchRunner", "GameRunner", "Clock", "board_without",
+__all__ = ["MatchConfig", "MatchError", "MatchRunner", "GameRunner", "RefereeClock", "board_without",
            "parse_score", "parse_vertex_list", "read_results", "write_results", "summarize",
            "format_table", "engine_name"]

@@ -22,12 +22,12 @@ def bench_net(weights: str | None = None, board_size: int = 19, batches: tuple[i
               train_batch: int = 64, seconds: float = 2.0) -> dict:
     import jax
 
-    from go_engine.nets.policy_inference import PolicyEvaluator
+    from go_engine.nets.policy_inference import PolicyNetRunner
     from go_engine.nets.weights import parameter_count
 
     from go_engine.training.sl import Trainer
     from go_engine.training.sl_config import SLConfig
-    ev = PolicyEvaluator(weights, board_size=board_size)
+    ev = PolicyNetRunner(weights, board_size=board_size)
     n = ev.n
     rng = np.random.default_rng(0)
     result: dict = {"weights": str(ev.path), "board_size": n, "config": ev.config.__dict__,

@@ -52,7 +52,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
+def add_eval_arguments(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
+    """``go-engine eval policy|rollout|value``; returns the subcommands, which the CLI extends
+    with ``eval match`` (the match harness is not training's to import)."""
     sub = parser.add_subparsers(dest="eval_command", required=True)
     pol = sub.add_parser("policy", help="top-1/top-5 accuracy and log-loss of a policy net on expert moves")
     pol.add_argument("--weights", default=None, help="weight file (default: data/policy_<n>.npz)")
@@ -67,17 +69,13 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     add_rollout_eval_arguments(sub)
     from go_engine.training.value_eval_cli import add_value_eval_arguments
     add_value_eval_arguments(sub)
-    from go_engine.match.cli import add_match_report_arguments
-    add_match_report_arguments(sub)
+    return sub
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.eval_command == "rollout":
         from go_engine.training.rollout_cli import cmd_eval_rollout
         return cmd_eval_rollout(args)
-    if args.eval_command == "match":
-        from go_engine.match.cli import cmd_eval_match
-        return cmd_eval_match(args)
     if args.eval_command == "value":
         from go_engine.training.value_eval_cli import cmd_eval_value
         return cmd_eval_value(args)

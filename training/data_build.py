@@ -15,7 +15,7 @@ Shard format (one ``{split}-{k:05d}.npz`` per split and chunk of games, plus ``s
 | board_size    | int32[]   |                                                                  |
 
 Positions are stored as move sequences and replayed in Numba when loaded
-(``go_engine.features.replay_planes``): about 2 bytes per position, and the features'
+(``go_engine.features.planes.replay_planes``): about 2 bytes per position, and the features'
 history (ages, ko) comes out exact. Positions whose next move is a pass are not targets.
 The split is by game: a SHA-1 of the board size and move sequence picks train (90%),
 val (5%) or test (5%), so a game and its positions never straddle splits, whatever the
@@ -73,7 +73,7 @@ def split_of(n: int, codes: np.ndarray) -> str:
 
 
 def record_to_raw(rec) -> RawGame:
-    """A ``go_engine.sgf.MoveRecord`` -> RawGame; ValueError (with a reason) for games the SL
+    """A ``go_engine.rules.sgf.MoveRecord`` -> RawGame; ValueError (with a reason) for games the SL
     data does not take: handicap or setup stones."""
     if rec.black_setup or rec.white_setup or rec.handicap > 0:
         raise ValueError("handicap or setup stones")
@@ -85,7 +85,7 @@ def record_to_raw(rec) -> RawGame:
 
 
 def iter_raw_games(paths: list[str], stats: BuildStats) -> Iterator[RawGame]:
-    """RawGame per game of the archives, via ``go_engine.sgf.iter_moves`` (which streams
+    """RawGame per game of the archives, via ``go_engine.rules.sgf.iter_moves`` (which streams
     .sgf/.sgfs/.zip/.tar.* and counts broken games); skip reasons land in ``stats``."""
     from go_engine.rules.sgf import ArchiveStats, iter_moves
     archive_stats = ArchiveStats()
@@ -106,14 +106,14 @@ def iter_raw_games(paths: list[str], stats: BuildStats) -> Iterator[RawGame]:
 
 
 def iter_sgf_texts(paths: list[str]) -> Iterator[tuple[str, bytes]]:
-    """(source, SGF bytes) of every game under ``paths`` (``go_engine.sgf.iter_sgf_texts``)."""
+    """(source, SGF bytes) of every game under ``paths`` (``go_engine.rules.sgf.iter_sgf_texts``)."""
     from go_engine.rules.sgf import iter_sgf_texts as engine_iter
     for source, index, text in engine_iter(paths):
         yield f"{source}#{index}", text
 
 
 def parse_game(text: str | bytes, source: str = "<string>") -> RawGame:
-    """One SGF game -> RawGame; ValueError (``go_engine.sgf.SGFError`` is one) for a bad game."""
+    """One SGF game -> RawGame; ValueError (``go_engine.rules.sgf.SGFError`` is one) for a bad game."""
     from go_engine.rules.sgf import read_moves
     return record_to_raw(read_moves(text, source))
 

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from go_engine.atomic_io import write_json_atomic
+from go_engine.rules.conventions import DEFAULT_KOMI
 
 # one XLA / Numba thread per worker: W workers on W cores, not W^2 threads
 WORKER_ENV = {"XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
@@ -58,7 +59,7 @@ def latest_weights(run_dir: Path) -> tuple[int, Path]:
 class SelfPlayWorkerImpl:
     """The body of a Ray self-play actor (a plain class, so it is testable without Ray)."""
 
-    def __init__(self, worker_id: int, run_dir: str, n: int = 9, komi: float = 7.5, temperature: float = 1.0,
+    def __init__(self, worker_id: int, run_dir: str, n: int = 9, komi: float = DEFAULT_KOMI, temperature: float = 1.0,
                  seed: int = 0, ladders: bool = True):
         self.worker_id, self.run_dir = worker_id, Path(run_dir)
         self.n, self.komi, self.temperature, self.ladders = n, komi, temperature, ladders
@@ -146,7 +147,7 @@ class RayRunStats:
 class SelfPlayPool:
     """W worker actors kept busy with ``play_shard`` calls; dead workers are replaced."""
 
-    def __init__(self, run_dir: str | Path, workers: int, n: int = 9, komi: float = 7.5, seed: int = 0,
+    def __init__(self, run_dir: str | Path, workers: int, n: int = 9, komi: float = DEFAULT_KOMI, seed: int = 0,
                  temperature: float = 1.0, ladders: bool = True, cpus_per_worker: float = 1.0):
         self.run_dir = str(run_dir)
         self.kwargs = dict(n=n, komi=komi, temperature=temperature, seed=seed, ladders=ladders)
@@ -224,7 +225,7 @@ def ensure_weights(run_dir: Path, weights: str, n: int) -> None:
 
 
 def ray_selfplay(weights: str, games: int, run_dir: str | Path, workers: int = 2, games_per_shard: int = 8,
-                 n: int = 9, komi: float = 7.5, seed: int = 0, address: str | None = None,
+                 n: int = 9, komi: float = DEFAULT_KOMI, seed: int = 0, address: str | None = None,
                  num_cpus: int | None = None, seconds: float | None = None, progress: bool = True,
                  on_result=None) -> dict:
     """Play ``games`` games (or as many as fit in ``seconds``) on W Ray workers.
@@ -365,7 +366,7 @@ class ShardLearner:
 
 
 def ray_train_rl(init_weights: str, run_dir: str | Path, updates: int, workers: int = 2, games_per_shard: int = 8,
-                 games_per_update: int = 32, n: int = 9, komi: float = 7.5, lr: float = 3e-4,
+                 games_per_update: int = 32, n: int = 9, komi: float = DEFAULT_KOMI, lr: float = 3e-4,
                  optimizer: str = "adam", pool_every: int = 10, seed: int = 0, address: str | None = None,
                  num_cpus: int | None = None, progress: bool = True) -> dict:
     """Workers play continuously with the latest published weights; the learner (this

@@ -47,7 +47,7 @@ def evaluate_policy(weights: str | Path | None = None, sgf: list[str] | None = N
     from tqdm import tqdm
 
     from go_engine.features.planes import FeatureScratch
-    from go_engine.nets.policy_inference import PolicyEvaluator
+    from go_engine.nets.policy_inference import PolicyNetRunner
     info: dict = {}
     if shards:
         data = ShardSet.load(shards, split)
@@ -57,7 +57,7 @@ def evaluate_policy(weights: str | Path | None = None, sgf: list[str] | None = N
         info["sgf"] = list(sgf)
     else:
         raise ValueError("give --sgf ARCHIVE... or --shards DIR")
-    evaluator = PolicyEvaluator(weights, board_size=data.n)
+    evaluator = PolicyNetRunner(weights, board_size=data.n)
     if evaluator.n != data.n:
         raise ValueError(f"weights are for {evaluator.n}x{evaluator.n}, the games are {data.n}x{data.n}")
     index = np.arange(data.size)

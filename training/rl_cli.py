@@ -6,6 +6,7 @@ import argparse
 import json
 from dataclasses import fields
 from pathlib import Path
+from go_engine.rules.conventions import DEFAULT_KOMI
 
 
 def _subcommands(parser: argparse.ArgumentParser):
@@ -107,7 +108,7 @@ def add_selfplay_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", type=int, default=9, help="board size")
     p.add_argument("--out", required=True, help="directory for the shards (and sgf/ with --sgf)")
     p.add_argument("--batch", type=int, default=64, help="games played at once (one network batch per ply)")
-    p.add_argument("--komi", type=float, default=7.5)
+    p.add_argument("--komi", type=float, default=DEFAULT_KOMI)
     p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (0: most probable move)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--sgf", action="store_true", help="also write one SGF per game (move probabilities as comments)")

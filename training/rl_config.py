@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, dataclass, replace
 
 from go_engine.nets.config import settings_from_dict
+from go_engine.rules.conventions import DEFAULT_KOMI
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,7 @@ class RLConfig:
     init: str = "sl"  # SL policy weights: "sl" (data/policy_<n>.npz) or a path
     out: str = "runs/rl"
     board_size: int = 9
-    komi: float = 7.5
+    komi: float = DEFAULT_KOMI
     iterations: int = 100
     games: int = 64  # games per iteration (AlphaGo: a minibatch of n = 128 games)
     optimizer: str = "sgd"  # "sgd" (AlphaGo: plain SGD, alpha = 0.001) or "adam"

@@ -1,6 +1,6 @@
-"""Fit the rollout policy (``go_engine.rollout_policy``) to expert games, and evaluate it.
+"""Fit the rollout policy (``go_engine.playouts.rollout_policy``) to expert games, and evaluate it.
 
-Games are read with ``go_engine.sgf.iter_moves`` into flat arrays (points, colours, game
+Games are read with ``go_engine.rules.sgf.iter_moves`` into flat arrays (points, colours, game
 starts). One Numba pass replays games from the empty board and, at every non-pass move,
 scores all legal moves, takes the softmax log-likelihood of the expert move and applies an
 Adagrad step to the touched weights (``lr = 0`` evaluates only). Held-out games are chosen

@@ -35,13 +35,9 @@ from go_engine.features.planes import (
 )
 from go_engine.playouts.uniform import xorshift_next
 from go_engine.rules.position import ZOBRIST
+from go_engine.rules.conventions import DEFAULT_KOMI, selfplay_move_cap
 
 MODE_POLICY, MODE_RANDOM = 0, 1  # per-game move choice in ``sample_and_play``
-
-
-def default_max_moves(n: int) -> int:
-    """Move cap of a self-play game: twice the points, more than any sane 9x9 game needs."""
-    return 2 * n * n + 20
 
 
 # --- Numba kernels over the batch -------------------------------------------------------------
@@ -198,8 +194,7 @@ def sample_and_play(color, links, info, hashes, zob, games, planes, logp, mode, 
         length[g] = ply + 1
         if info[g, bk.I_PASSES] >= 2 or ply + 1 >= max_moves:
             done[g] = True
-            b, wh = bk.area_counts(color[g], n)
-            score[g] = b - wh - komi
+            score[g] = bk.area_score(color[g], n, komi)
 
 
 # --- the batch of games and the driver -------------------------------------------------------
@@ -207,9 +202,9 @@ def sample_and_play(color, links, info, hashes, zob, games, planes, logp, mode, 
 class GameBatch:
     """B games' board arrays, move records and results (all NumPy, owned here)."""
 
-    def __init__(self, n: int, batch: int, max_moves: int | None = None, komi: float = 7.5, seed: int = 0):
+    def __init__(self, n: int, batch: int, max_moves: int | None = None, komi: float = DEFAULT_KOMI, seed: int = 0):
         self.n, self.batch, self.komi = n, batch, komi
-        self.max_moves = max_moves or default_max_moves(n)
+        self.max_moves = max_moves or selfplay_move_cap(n)
         cells = (n + 2) * (n + 2)
         self.color = np.empty((batch, cells), np.int8)
         self.links = np.empty((batch, bk.NF, cells), np.int32)
@@ -241,8 +236,7 @@ class GameBatch:
             self.length[k] = self.start_len[k] = len(p)
             if self.info[k, bk.I_PASSES] >= 2:
                 self.done[k] = True
-                b, w = bk.area_counts(self.color[k], self.n)
-                self.score[k] = b - w - self.komi
+                self.score[k] = bk.area_score(self.color[k], self.n, self.komi)
 
     def ply(self, g: int) -> int:
         return int(self.info[g, bk.I_PLY])
@@ -388,7 +382,10 @@ def batch_to_arrays(batch: GameBatch, black: Sequence[str], white: Sequence[str]
 
 
 @dataclass
-class GameRecord:
+class SelfPlayRecord:
+    """One game of a self-play shard as arrays (``codes``: signed move codes, ``probs``: the
+    policy's probability of each move); not an SGF record (``rules.sgf.GameRecord``)."""
+
     n: int
     komi: float
     codes: np.ndarray
@@ -404,18 +401,18 @@ def read_shard(path: str | Path) -> dict:
         return {k: z[k] for k in z.files}
 
 
-def shard_games(shard: dict) -> list[GameRecord]:
+def shard_games(shard: dict) -> list[SelfPlayRecord]:
     out = []
     n = int(shard["board_size"])
     for i in range(len(shard["game_start"])):
         s, ln = int(shard["game_start"][i]), int(shard["game_len"][i])
-        out.append(GameRecord(n, float(shard["komi"][i]), shard["moves"][s:s + ln].astype(np.int64),
+        out.append(SelfPlayRecord(n, float(shard["komi"][i]), shard["moves"][s:s + ln].astype(np.int64),
                               int(shard["winner"][i]), float(shard["score"][i]), str(shard["black"][i]),
                               str(shard["white"][i]), shard["move_prob"][s:s + ln].astype(np.float32)))
     return out
 
 
-def record_game(rec: GameRecord):
+def record_game(rec: SelfPlayRecord):
     """The rules engine's ``Game`` of a record (every move re-checked, superko included)."""
     from go_engine.rules.game import Game
     game = Game(rec.n, rec.komi)
@@ -425,8 +422,8 @@ def record_game(rec: GameRecord):
     return game
 
 
-def game_to_sgf_text(rec: GameRecord, comments: bool = True) -> str:
-    """SGF of one self-play game (``go_engine.sgf.game_to_sgf``), with each policy move's
+def game_to_sgf_text(rec: SelfPlayRecord, comments: bool = True) -> str:
+    """SGF of one self-play game (``go_engine.rules.sgf.game_to_sgf``), with each policy move's
     probability as a comment."""
     from go_engine.rules.sgf import game_to_sgf
     notes = {}
@@ -476,7 +473,7 @@ def load_player(spec: str, n: int, name: str | None = None, temperature: float =
                      temperature)
 
 
-def run_selfplay(weights: str, games: int, out: str | Path, n: int = 9, batch: int = 64, komi: float = 7.5,
+def run_selfplay(weights: str, games: int, out: str | Path, n: int = 9, batch: int = 64, komi: float = DEFAULT_KOMI,
                  temperature: float = 1.0, seed: int = 0, opponent: str | None = None, sgf: bool = False,
                  progress: bool = True, max_moves: int | None = None, seconds: float | None = None) -> dict:
     """Play ``games`` games in batches of ``batch`` and write one shard per batch (with

@@ -4,7 +4,7 @@ SL policy), with Flax + Optax, data-parallel over ``jax.devices()``.
 The run directory holds ``config.json``, ``metrics.jsonl`` (one JSON object per log line:
 kind train/val/speed), ``metrics.png``, ``ckpt-<step>.npz`` + ``.json`` (resumable:
 parameters, optimizer state, step, RNG; the loader position is the step, since batches are
-a function of (seed, step)), and ``policy.npz``, the weights for ``PolicyEvaluator``.
+a function of (seed, step)), and ``policy.npz``, the weights for ``PolicyNetRunner``.
 """
 from __future__ import annotations
 

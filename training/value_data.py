@@ -21,6 +21,7 @@ import numpy as np
 
 from go_engine.rules import board_kernels as bk
 from go_engine.features.planes import N_VALUE_PLANES, FeatureScratch, apply_symmetry, batch_planes_from_moves
+from go_engine.rules.conventions import DEFAULT_KOMI
 
 
 def value_assigner(sl, rl, u: np.ndarray):
@@ -54,7 +55,7 @@ def label_positions(arrays: dict, u: np.ndarray) -> dict:
 
 
 def generate_value_data(sl_weights: str, rl_weights: str, games: int, out: str | Path, n: int = 9,
-                        batch: int = 64, komi: float = 7.5, u_max: int | None = None, seed: int = 0,
+                        batch: int = 64, komi: float = DEFAULT_KOMI, u_max: int | None = None, seed: int = 0,
                         progress: bool = True, ladders: bool = True) -> dict:
     """Play ``games`` value-data games and write one shard per batch (atomically)."""
     from tqdm import tqdm

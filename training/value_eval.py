@@ -5,15 +5,15 @@ same positions. Rollouts of the SL policy network (``value_train.rollout_estimat
 slower than one value-net evaluation, so here are the *fast* estimators that can be given the
 net's own time per position:
 
-- ``random``: uniform random playouts (``go_engine.playout.random_playout``: legal moves that
+- ``random``: uniform random playouts (``go_engine.playouts.uniform.random_playout``: legal moves that
   do not fill an own eye, simple ko, Tromp-Taylor count);
-- ``heuristic``: MoGo-style playouts (``go_engine.heuristic_playout``: atari, 3x3 shape and
+- ``heuristic``: MoGo-style playouts (``go_engine.playouts.heuristic``: atari, 3x3 shape and
   capture rules, then random moves that are not self-ataris);
-- ``nakade``: the same with the nakade rules of ``go_engine.nakade``, the search's default;
-- ``pattern``: playouts of the fast rollout policy (``go_engine.rollout_policy``, linear softmax
+- ``nakade``: the same with the nakade rules of ``go_engine.playouts.nakade``, the search's default;
+- ``pattern``: playouts of the fast rollout policy (``go_engine.playouts.rollout_policy``, linear softmax
   over local patterns, ``data/rollout_<n>.npz``).
 
-All of them run through ``go_engine.rollouts.playout_batch``.
+All of them run through ``go_engine.search.drivers.playout_batch``.
 
 An estimate of k playouts is ``2 * (black wins / k) - 1`` from the side to move's view (a tie
 under an integer komi counts as a black loss, as in the kernels). ``equal_time_table`` runs a
@@ -27,6 +27,7 @@ import time
 from typing import TYPE_CHECKING
 
 import numpy as np
+from go_engine.rules.conventions import DEFAULT_KOMI, playout_move_cap, selfplay_move_cap
 
 if TYPE_CHECKING:  # the CLI builds its parser from this module: keep Numba out of its import
     from go_engine.training.value_data import ValueSet
@@ -34,13 +35,13 @@ if TYPE_CHECKING:  # the CLI builds its parser from this module: keep Numba out 
 FAST_KINDS = ("random", "heuristic", "nakade", "pattern")
 
 
-def position_boards(data: ValueSet, komi: float = 7.5):
+def position_boards(data: ValueSet, komi: float = DEFAULT_KOMI):
     """A ``selfplay.GameBatch`` whose game i is set to position i of ``data``."""
     from go_engine.rules import board_kernels as bk
 
     from go_engine.training.selfplay import GameBatch
     longest = int(data.plies.max(initial=0))
-    gb = GameBatch(data.n, max(data.size, 1), max_moves=max(longest + 2, 2 * data.n * data.n + 20), komi=komi)
+    gb = GameBatch(data.n, max(data.size, 1), max_moves=max(longest + 2, selfplay_move_cap(data.n)), komi=komi)
     if data.size:
         gb.set_prefixes(data.prefixes())
         to_play = gb.info[:data.size, bk.I_TO_PLAY]
@@ -49,12 +50,11 @@ def position_boards(data: ValueSet, komi: float = 7.5):
     return gb
 
 
-def fast_rollout_estimates(data: ValueSet, kind: str = "random", rollouts: int = 1, komi: float = 7.5,
+def fast_rollout_estimates(data: ValueSet, kind: str = "random", rollouts: int = 1, komi: float = DEFAULT_KOMI,
                            seed: int = 0, rollout_weights: str | None = None, boards=None) -> tuple[np.ndarray, float]:
     """Mean outcome (side to move's view, in [-1, 1]) of ``rollouts`` fast playouts from each
     position; returns (estimates float32[N], playout seconds per position)."""
     from go_engine.rules import board_kernels as bk
-    from go_engine.playouts.uniform import default_max_moves
     from go_engine.rules.position import ZOBRIST
     from go_engine.search.drivers import PLAYOUT_NAMES, playout_arrays, playout_batch
     if kind not in FAST_KINDS:
@@ -62,7 +62,7 @@ def fast_rollout_estimates(data: ValueSet, kind: str = "random", rollouts: int =
     if rollouts < 1:
         raise ValueError("rollouts >= 1")
     gb = boards if boards is not None else position_boards(data, komi)
-    max_moves = default_max_moves(data.n)
+    max_moves = playout_move_cap(data.n)
     code, pol = PLAYOUT_NAMES[kind], playout_arrays(kind, data.n, rollout_weights)
 
     def run(i, s):
@@ -85,12 +85,12 @@ def value_net_timing(value_weights: str, data: ValueSet, boards=None, repeats: i
     alone and with the 49 feature planes computed from the board (the net's full cost when
     a search hands it a position); the best of ``repeats`` runs each. Also the predictions."""
     from go_engine.features.planes import MAX_LADDER_DEPTH, N_VALUE_PLANES, FeatureScratch
-    from go_engine.nets.value_net import ValueEvaluator
+    from go_engine.nets.value_net import ValueNetRunner
     from go_engine.rules.position import ZOBRIST
 
     from go_engine.training.selfplay import batch_planes
     gb = boards if boards is not None else position_boards(data)
-    ev = ValueEvaluator(value_weights)
+    ev = ValueNetRunner(value_weights)
     n = data.n
     scratch = FeatureScratch(n, MAX_LADDER_DEPTH)
     games = np.arange(data.size, dtype=np.int64)
@@ -116,7 +116,7 @@ def value_net_timing(value_weights: str, data: ValueSet, boards=None, repeats: i
             "total_s_per_position": (min(net_s) + min(feat_s)) / per}
 
 
-def equal_time_table(value_weights: str, data: ValueSet, komi: float = 7.5, kinds: tuple[str, ...] = FAST_KINDS,
+def equal_time_table(value_weights: str, data: ValueSet, komi: float = DEFAULT_KOMI, kinds: tuple[str, ...] = FAST_KINDS,
                      ks: dict | None = None, seed: int = 0, rollout_weights: str | None = None) -> dict:
     """MSE of the value net and of k fast playouts per position (a sweep of k per kind) on
     the same positions, with the seconds per position of each; ``equal_time[kind]`` is the
@@ -153,7 +153,7 @@ def parse_sl_rollouts(spec: str) -> list[tuple[int, int]]:
 
 
 def evaluate_set(value_weights: str, data: ValueSet, constant: float, sl_weights: str | None = None,
-                 sl_rollouts: list[tuple[int, int]] = (), fast_positions: int | None = None, komi: float = 7.5,
+                 sl_rollouts: list[tuple[int, int]] = (), fast_positions: int | None = None, komi: float = DEFAULT_KOMI,
                  kinds: tuple[str, ...] = FAST_KINDS, rollout_weights: str | None = None, seed: int = 0) -> dict:
     """One set's row: the net and the constant on all positions; SL-policy rollouts (k on the
     first m positions, with the net and constant on the same ones); the fast-playout sweep
@@ -167,15 +167,15 @@ def evaluate_set(value_weights: str, data: ValueSet, constant: float, sl_weights
         values = None
         row["value_net_mse"] = eq["value_net_mse"]
     else:
-        from go_engine.nets.value_net import ValueEvaluator
-        values = ValueEvaluator(value_weights).values(data.planes())
+        from go_engine.nets.value_net import ValueNetRunner
+        values = ValueNetRunner(value_weights).values(data.planes())
         row["value_net_mse"] = mse(values, data.z)
     row["fast"] = eq
     row["sl_rollouts"] = []
     if sl_weights:
         if values is None:
-            from go_engine.nets.value_net import ValueEvaluator
-            values = ValueEvaluator(value_weights).values(data.planes())
+            from go_engine.nets.value_net import ValueNetRunner
+            values = ValueNetRunner(value_weights).values(data.planes())
         for k, m in sl_rollouts:
             sub = data.subset(np.arange(min(m, data.size)))
             est, secs = rollout_estimates(sl_weights, sub, k, komi, seed=seed)

@@ -2,6 +2,8 @@
 building the CLI's parser imports neither NumPy nor Numba (``go-engine gtp`` starts fast)."""
 from __future__ import annotations
 
+from go_engine.rules.conventions import DEFAULT_KOMI
+
 
 def add_value_eval_arguments(sub) -> None:
     p = sub.add_parser("value", help="value net vs constant, SL-policy rollouts and fast playouts at equal time")
@@ -9,7 +11,7 @@ def add_value_eval_arguments(sub) -> None:
     p.add_argument("--data", nargs="*", default=[], metavar="NAME=DIR",
                    help="value shard directories (`go-engine selfplay --value-data`), e.g. test=runs/v/test")
     p.add_argument("--expert-sgf", default=None, help="SGF archive: one position per decided held-out game")
-    p.add_argument("--expert-komi", type=float, default=7.5, help="komi of the rollouts from expert positions")
+    p.add_argument("--expert-komi", type=float, default=DEFAULT_KOMI, help="komi of the rollouts from expert positions")
     p.add_argument("--train-data", default=None, help="training shards: the constant predictor is their mean label")
     p.add_argument("--constant", type=float, default=None, help="the constant predictor (instead of --train-data)")
     p.add_argument("--sl-weights", default=None, help="SL policy for the rollout comparison (sl, rl or a file)")
@@ -32,7 +34,7 @@ def cmd_eval_value(args) -> int:
         name, sep, directory = item.partition("=")
         if not sep:
             name, directory = Path(item).name, item
-        sets[name] = (ValueSet.load(directory), 7.5)
+        sets[name] = (ValueSet.load(directory), DEFAULT_KOMI)
     n = next(iter(sets.values()))[0].n if sets else 9
     if args.expert_sgf:
         sets["expert"] = (expert_value_set(args.expert_sgf, n=n, splits=("val", "test")), args.expert_komi)

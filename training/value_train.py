@@ -17,6 +17,7 @@ import numpy as np
 from go_engine.training.rl_config import ValueConfig
 from go_engine.training.sharding import data_parallel
 from go_engine.training.value_data import ValueSet, augment_planes
+from go_engine.rules.conventions import DEFAULT_KOMI
 
 
 class ValueTrainer:
@@ -225,7 +226,7 @@ def train_value(cfg: ValueConfig, progress: bool = True, stop_at_step: int | Non
 
 # --- evaluation against the constant predictor and SL-policy rollouts ------------------------
 
-def rollout_estimates(sl_weights: str, data: ValueSet, rollouts: int = 4, komi: float = 7.5, batch: int = 256,
+def rollout_estimates(sl_weights: str, data: ValueSet, rollouts: int = 4, komi: float = DEFAULT_KOMI, batch: int = 256,
                       seed: int = 0) -> tuple[np.ndarray, float]:
     """Mean outcome (side to move's view) of ``rollouts`` SL-policy games from each position;
     returns (estimates, seconds per position)."""
@@ -249,10 +250,10 @@ def rollout_estimates(sl_weights: str, data: ValueSet, rollouts: int = 4, komi: 
 
 
 def evaluate_value(value_weights: str, sets: dict[str, ValueSet], train_mean: float, sl_weights: str | None = None,
-                   rollouts: int = 4, rollout_positions: int = 256, komi: float = 7.5) -> dict:
+                   rollouts: int = 4, rollout_positions: int = 256, komi: float = DEFAULT_KOMI) -> dict:
     """MSE table: value net, constant predictor (train-set mean), SL rollouts (on a subset)."""
-    from go_engine.nets.value_net import ValueEvaluator
-    ev = ValueEvaluator(value_weights)
+    from go_engine.nets.value_net import ValueNetRunner
+    ev = ValueNetRunner(value_weights)
     table = {}
     for name, data in sets.items():
         planes = data.planes()

@@ -1,7 +1,8 @@
-"""``PolicyEvaluator``: a weight file -> log-probabilities over board points, batched and jitted.
+"""``PolicyNetRunner``: a weight file -> log-probabilities over board points, batched and jitted.
 
 Batches are padded up to a few fixed sizes (1, 8, 64, 256, ...) so that JAX compiles each
-shape once. JAX is imported when an evaluator is built, never at module import."""
+shape once. Not a search ``Evaluator``: ``search_evaluator.NetworkEvaluator`` wraps it for the
+search. JAX is imported when a runner is built, never at module import."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,7 +15,7 @@ from go_engine.nets.weights import load_policy_weights, resolve_policy_weights
 BUCKETS = (1, 8, 16, 32, 64, 256, 1024)
 
 
-class PolicyEvaluator:
+class PolicyNetRunner:
     """Wraps a policy net: ``log_probs(planes uint8[B, n, n, 48]) -> float32[B, n*n]``."""
 
     def __init__(self, weights: str | Path | None = None, board_size: int = 19, variables: dict | None = None,

@@ -19,11 +19,12 @@ import numpy as np
 from go_engine.features.planes import N_POLICY_PLANES, N_VALUE_PLANES, FeatureScratch, fill_planes
 from go_engine.rules.position import ZOBRIST, Position
 from go_engine.nets.policy_inference import BUCKETS
+from go_engine.search.evaluators import Evaluator
 
 PASS_PRIOR = 1e-3   # the policy net never predicts a pass; the search still considers it
 
 
-class NetworkEvaluator:
+class NetworkEvaluator(Evaluator):
     """Priors from a policy weight file and values from a value weight file (or no value:
     ``value`` None gives 0 for every leaf, so the search must rely on playouts)."""
 
@@ -31,16 +32,16 @@ class NetworkEvaluator:
 
     def __init__(self, policy: str | Path, value: str | Path | None, board_size: int,
                  prior_temperature: float = 1.0):
-        from go_engine.nets.policy_inference import PolicyEvaluator  # imports JAX
+        from go_engine.nets.policy_inference import PolicyNetRunner  # imports JAX
         self.n = board_size
-        self.policy = PolicyEvaluator(policy, board_size=board_size)
+        self.policy = PolicyNetRunner(policy, board_size=board_size)
         if self.policy.n != board_size:
             raise ValueError(f"policy weights {policy} are for {self.policy.n}x{self.policy.n}, "
                              f"not {board_size}x{board_size}")
         self.value = None
         if value is not None:
-            from go_engine.nets.value_net import ValueEvaluator
-            self.value = ValueEvaluator(value, board_size=board_size)
+            from go_engine.nets.value_net import ValueNetRunner
+            self.value = ValueNetRunner(value, board_size=board_size)
             if self.value.n != board_size:
                 raise ValueError(f"value weights {value} are for {self.value.n}x{self.value.n}, "
                                  f"not {board_size}x{board_size}")

@@ -1,6 +1,6 @@
-"""The value network in Flax and a batched evaluator. Imports JAX: load only when used.
+"""The value network in Flax and its batched runner. Imports JAX: load only when used.
 
-``ValueEvaluator(path).values(planes uint8[B, n, n, 49])`` -> float32[B] in [-1, 1], the
+``ValueNetRunner(path).values(planes uint8[B, n, n, 49])`` -> float32[B] in [-1, 1], the
 expected outcome for the side to move. Planes come from ``features.position_planes(pos,
 n_planes=N_VALUE_PLANES)``."""
 from __future__ import annotations
@@ -79,7 +79,7 @@ def init_value_variables(config: ValueNetConfig, seed: int = 0) -> dict:
     return dict(ValueNet(config).init(jax.random.PRNGKey(seed), dummy))
 
 
-class ValueEvaluator:
+class ValueNetRunner:
     """A value weight file -> jitted batched evaluation (batches padded to powers of two)."""
 
     def __init__(self, weights: str | Path | None = None, board_size: int = 19, variables: dict | None = None,

@@ -5,65 +5,56 @@ For each board size it looks for the shipped weights in ``data/``: ``policy_<n>.
 and ``value_<n>.npz`` (values). With both, leaves get ``V = (1 - lambda) v + lambda z``
 (lambda 0.5 by default, AlphaGo's choice); with a policy but no value net, the playouts alone
 value the leaves (lambda 1); with no policy net for the size, it falls back to the rollout-only
-search of ``mcts_player`` and says so on stderr. AlphaGo found SL priors better than RL priors
+search of ``players.mcts`` and says so on stderr. AlphaGo found SL priors better than RL priors
 inside the search, so ``policy`` defaults to ``sl``.
 
-Options (``extra``, text): ``policy=sl|rl|PATH``, ``value=PATH|none``, and any ``SearchConfig``
-or ``PlayerConfig`` field (``mix_lambda=0`` for network-only values, ``c_puct=...``), which
-override the network defaults below.
+Options (``extra``, typed as ``players.options`` declares): ``policy`` (sl, rl or a path),
+``value`` (a path or none), and any ``SearchConfig`` or ``PlayerConfig`` field (``mix_lambda``
+0.0 for network-only values, ``c_puct`` ...), which override the network defaults below.
 """
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
 
 from go_engine.rules.game import Game
 from go_engine.players.mcts import DEFAULT_ROLLOUT_PLAYOUT, MCTSPlayer, player_from_options
-from go_engine.players.protocol import TimeBudget
-from go_engine.search.mcts import SearchResult
+from go_engine.players.options import OptionValue, check_option
+from go_engine.players.protocol import SearchPlayer, TimeBudget
+from go_engine.search.mcts import MCTS, ProgressCallback, SearchResult
 from go_engine.nets.value_config import default_value_weights
 from go_engine.nets.weights import resolve_policy_weights
 
-# Search settings with networks (set by reasoning, not yet tuned by matches): the priors carry
-# the knowledge RAVE supplied without them, so RAVE is off; c_puct is raised so that the priors
-# steer longer than the rollout search's 0.5; a node is evaluated by the networks on its edge's
-# second visit (expand_threshold 1: the first visit is a playout only), which doubles the
-# simulations per network evaluation. leaf_rollouts: while the networks evaluate a batch of 16
-# leaves (about 13 ms on 9x9, CPU), the other core plays each leaf out 16 times and averages the
-# results, instead of once. Measured in self-play, 9x9, 1 s/move, 12 games each: 8 playouts per
-# leaf beat 1 by 9-3; 16 beat 8 by 5-2 with 3 draws (runs/ab_reps8, runs/ab_reps16). Against
-# GNU Go level 10 (9x9, 2 s/move, old value net) the evidence points the other way and is as
-# thin: 1 playout won 16 of 22 games, 16 playouts 21.5 of 40.
-# The playouts are the MoGo-style heuristic ones (``heuristic_playout``). At the time they cost
-# about four random ones, so 4 per leaf kept the playout core about as busy as 16 random ones
-# had; since their capture rule stopped scanning the board they cost about two, so the playout
-# core now has slack (more per leaf is untested). Against GNU Go level 10 (9x9, 2 s/move) this scored 14-0 in its first 14 games where
-# random playouts (16 per leaf) scored 23-5-2 in 30 (README, "Matches and Elo").
-# Since stop 15 they are the ``nakade`` variant: the plain ones redrew the five-stone sacrifice
-# that kills a group by bulky five, and the search gave a lost 19x19 ending 80% (tests/test_nakade.py).
-# Since stop 17 ``nakade+ko``: without the ko limit, several kos on the board kept every playout
-# shuttling until the move cap and blinded the search (README, "Ko shuttling").
-NETWORK_SEARCH_DEFAULTS: dict[str, str] = {
-    "c_puct": "1.5",
-    "rave_equiv": "0",
-    "mix_lambda": "0.5",
-    "expand_threshold": "1",
-    "batch_size": "16",
-    "leaf_rollouts": "4",
+# Search settings with networks. The priors carry the knowledge RAVE supplies without them, so
+# RAVE is off; c_puct is raised so that the priors steer longer than in the rollout search. A
+# node gets its network evaluation on its edge's second visit (expand_threshold 1: the first
+# visit is a playout only), which doubles the simulations per network call. While the networks
+# evaluate a batch of 16 leaves, the other core plays each leaf out ``leaf_rollouts`` times and
+# averages the results, which lowers z's variance at little wall-time cost. The playouts are the
+# ``nakade+ko`` kind: the nakade rules see group kills by a bulky-five sacrifice, and the ko
+# limit stops several kos on one board from shuttling every playout to its move cap. The
+# matches behind these choices: benchmarks/results/README.md.
+NETWORK_SEARCH_DEFAULTS: Mapping[str, OptionValue] = MappingProxyType({
+    "c_puct": 1.5,
+    "rave_equiv": 0.0,
+    "mix_lambda": 0.5,
+    "expand_threshold": 1,
+    "batch_size": 16,
+    "leaf_rollouts": 4,
     "playout": DEFAULT_ROLLOUT_PLAYOUT,
-}
+})
 NETWORK_KEYS = ("policy", "value", "weights")
 
 
-class AlphaGoPlayer:
+class AlphaGoPlayer(SearchPlayer):
     """Networks inside the search for sizes that have them; rollout search for the others."""
 
     name = "alphago"
 
     def __init__(self, seed: int | None = None, seconds: float | None = None, playouts: int | None = None,
-                 threads: int | None = None, extra: dict[str, str] | None = None):
+                 threads: int | None = None, extra: Mapping[str, OptionValue] | None = None):
         self._kwargs = dict(seed=seed, seconds=seconds, playouts=playouts, threads=threads)
         self.extra = dict(extra or {})
         self._players: dict[int, MCTSPlayer] = {}
@@ -73,13 +64,13 @@ class AlphaGoPlayer:
     # --- building the search for a size ------------------------------------------------------
     def networks_for(self, n: int) -> tuple[Path | None, Path | None]:
         """(policy weights, value weights) for size n, each None when there is none."""
-        spec = self.extra.get("policy") or self.extra.get("weights") or "sl"
+        spec = self._text("policy") or self._text("weights") or "sl"
         policy = resolve_policy_weights(spec, n)
         if not policy.exists():
             if spec not in ("sl", "rl"):
                 raise FileNotFoundError(f"policy weights {policy} not found")
             return None, None
-        value_spec = self.extra.get("value", "")
+        value_spec = self._text("value")
         if value_spec.lower() == "none":
             return policy, None
         value = Path(value_spec) if value_spec else default_value_weights(n)
@@ -104,10 +95,10 @@ class AlphaGoPlayer:
             from go_engine.nets.search_evaluator import NetworkEvaluator
             settings = dict(NETWORK_SEARCH_DEFAULTS)
             if value is None:
-                settings["mix_lambda"] = "1"
+                settings["mix_lambda"] = 1.0
             settings.update(user)
-            if float(settings["mix_lambda"]) == 0.0 and "expand_threshold" not in user:
-                settings["expand_threshold"] = "0"  # the value net values every leaf: no playouts
+            if settings["mix_lambda"] == 0.0 and "expand_threshold" not in user:
+                settings["expand_threshold"] = 0  # the value net values every leaf: no playouts
             evaluator = NetworkEvaluator(policy, value, n)
             player = player_from_options(extra=settings, evaluator=evaluator, **self._kwargs)
             lam = player.mcts.config.mix_lambda
@@ -124,25 +115,33 @@ class AlphaGoPlayer:
     def new_game(self, game: Game) -> None:
         self._select(game).new_game(game)
 
-    def genmove(self, game: Game, color: int, budget: TimeBudget, *, on_progress: Callable | None = None,
-                progress_interval: float = 1.0) -> int:
+    def genmove(self, game: Game, color: int, budget: TimeBudget, *,
+                on_progress: ProgressCallback | None = None, progress_interval: float = 1.0) -> int:
         """``on_progress`` gets the search's state every ``progress_interval`` s (genmove_analyze)."""
         return self._select(game).genmove(game, color, budget, on_progress=on_progress,
                                           progress_interval=progress_interval)
 
     def analyze(self, game: Game, color: int, should_stop: Callable[[], bool],
-                on_progress: Callable | None = None, interval: float = 1.0) -> SearchResult | None:
+                on_progress: ProgressCallback | None = None, interval: float = 1.0) -> SearchResult | None:
         """GUI analysis and pondering (``MCTSPlayer.analyze``) with this size's search."""
         return self._select(game).analyze(game, color, should_stop, on_progress, interval)
 
     def genmove_cleanup(self, game: Game, color: int, budget: TimeBudget) -> int:
         return self._select(game).genmove_cleanup(game, color, budget)
 
-    def __getattr__(self, name: str) -> Any:
-        """Anything else (``last_result``, ``mcts``, analysis) is the current size's player's."""
-        if name.startswith("_"):
-            raise AttributeError(name)
-        current = self.__dict__.get("_current")
-        if current is None:
-            raise AttributeError(f"{name!r}: no board size chosen yet")
-        return getattr(current, name)
+    @property
+    def last_result(self) -> SearchResult | None:
+        """The current size's last search (``SearchPlayer.last_result``)."""
+        return self._current.last_result if self._current is not None else None
+
+    @property
+    def mcts(self) -> MCTS:
+        """The current size's search; AttributeError before any game was set."""
+        if self._current is None:
+            raise AttributeError("no board size chosen yet: call new_game or genmove first")
+        return self._current.mcts
+
+    def _text(self, key: str) -> str:
+        """A network option's text ("" when unset); TypeError naming it when not text."""
+        value = check_option(key, self.extra.get(key), str | None)
+        return value or ""

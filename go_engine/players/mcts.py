@@ -19,14 +19,16 @@ import copy
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 
 from go_engine.rules import board_kernels as bk
 from go_engine.rules.coords import point_to_vertex
-from go_engine.search.evaluators import Evaluator, RolloutConfig
+from go_engine.search.evaluators import Evaluator
+from go_engine.search.rollout_config import RolloutConfig
 from go_engine.rules.game import Game
-from go_engine.players.protocol import RESIGN, TimeBudget
+from go_engine.players.options import OptionValue, check_option, search_option_types
+from go_engine.players.protocol import RESIGN, SearchPlayer, TimeBudget
 from go_engine.rules.position import BLACK
 from go_engine.search.mcts import MCTS, ProgressCallback, SearchConfig, SearchResult
 
@@ -47,7 +49,7 @@ class PlayerConfig:
     stop_early: bool = True
 
 
-class MCTSPlayer:
+class MCTSPlayer(SearchPlayer):
     name = "mcts"
 
     def __init__(self, search: SearchConfig = SearchConfig(), config: PlayerConfig = PlayerConfig(),
@@ -160,8 +162,7 @@ class MCTSPlayer:
 
     @staticmethod
     def _wins_as_it_stands(game: Game, color: int) -> bool:
-        score = game.score()
-        return score > 0 if color == BLACK else score < 0
+        return game.position.area_score(game.komi, view=color) > 0
 
     def _dead_opponent_stones(self, game: Game, color: int) -> list[int]:
         """Opponent stones that the last search's playouts mostly give to ``color``."""
@@ -183,36 +184,31 @@ def _with_side_to_move(game: Game, color: int, forget_passes: bool = False) -> G
     return other
 
 
-
 def player_from_options(seed: int | None = None, seconds: float | None = None, playouts: int | None = None,
-                        threads: int | None = None, extra: dict | None = None,
+                        threads: int | None = None, extra: Mapping[str, OptionValue] | None = None,
                         evaluator: Evaluator | None = None) -> MCTSPlayer:
-    """Build an MCTSPlayer from front-end options. ``extra`` may name any ``SearchConfig`` or
-    ``PlayerConfig`` field as text (``rave_equiv=0``, ``c_puct=1.5``, ``resign=false``), or
-    ``playout=nakade+ko|nakade|heuristic|random|pattern`` (the playout kernel: nakade+ko by default without
-    an evaluator, random with one; ``prior=pattern`` for pattern priors);
-    an unknown key or a bad value raises ValueError naming it. ``evaluator`` (e.g. the
-    networks) replaces the native priors."""
-    search_fields = {f.name: f.type for f in fields(SearchConfig)}
-    player_fields = {f.name: f.type for f in fields(PlayerConfig)}
+    """Build an MCTSPlayer from front-end options. ``extra`` may set any ``SearchConfig`` or
+    ``PlayerConfig`` field with a value of its type (``rave_equiv=0.0``, ``resign=False``; see
+    ``players.options``), or ``playout`` (the kernel: nakade+ko by default without an evaluator,
+    random with one; ``prior="pattern"`` for pattern priors); an unknown key raises ValueError,
+    a value of the wrong type TypeError, each naming the key. ``evaluator`` (e.g. the networks)
+    replaces the native priors."""
+    search_types = search_option_types()
+    player_names = {f.name for f in fields(PlayerConfig)}
     search_kw: dict = {}
     player_kw: dict = {}
     rollout_kw: dict = {}
-    if evaluator is None:  # rollout search: the MoGo-style playouts (see the README's ladder)
+    if evaluator is None:  # rollout search: the MoGo-style playouts
         rollout_kw["kind"] = DEFAULT_ROLLOUT_PLAYOUT
-    for key, text in (extra or {}).items():
-        if key in ("weights",):
+    for key, value in (extra or {}).items():
+        if key == "weights":
             continue  # a network option, meaningless to this player
         if key == "playout":
-            rollout_kw["kind"] = text
-            continue
-        if key in search_fields:
-            search_kw[key] = _parse_field(key, text, search_fields[key])
-        elif key in player_fields:
-            player_kw[key] = _parse_field(key, text, player_fields[key])
+            rollout_kw["kind"] = check_option(key, value, str)
+        elif key in search_types:
+            (player_kw if key in player_names else search_kw)[key] = check_option(key, value, search_types[key])
         else:
-            raise ValueError(f"unknown mcts option {key!r}; choose from "
-                             f"{', '.join(sorted(search_fields) + sorted(player_fields))}")
+            raise ValueError(f"unknown mcts option {key!r}; choose from {', '.join(sorted(search_types))}")
     if seed is not None:
         search_kw["seed"] = seed
     if threads is not None:
@@ -223,19 +219,3 @@ def player_from_options(seed: int | None = None, seconds: float | None = None, p
         player_kw["default_seconds"] = seconds
     return MCTSPlayer(SearchConfig(**search_kw), PlayerConfig(**player_kw), evaluator=evaluator,
                       rollout=RolloutConfig(**rollout_kw))
-
-
-def _parse_field(key: str, text: str, type_name) -> object:
-    kind = str(type_name)
-    try:
-        if kind.startswith("bool"):
-            if text.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
-                raise ValueError(text)
-            return text.lower() in ("1", "true", "yes", "on")
-        if kind.startswith("int"):
-            return None if text.lower() == "none" and "None" in kind else int(text)
-        if kind.startswith("float"):
-            return float(text)
-        return text
-    except ValueError:
-        raise ValueError(f"bad value {text!r} for mcts option {key!r} ({kind})") from None

@@ -1,7 +1,7 @@
 """Who owns each point, estimated by playouts, and the life-and-death verdicts built on it
 (GTP ``final_status_list``, ``final_score``).
 
-Ownership: K heuristic playouts with the nakade rules (``heuristic_playout``, kind ``nakade``)
+Ownership: K heuristic playouts with the nakade rules (``playouts.heuristic``, kind ``nakade``)
 from copies of the position, each counted by Tromp-Taylor (``board_kernels.area_owner``); a
 point's ownership is the share of playouts in which each colour owns it. They answer ataris,
 capture, and kill by nakade (a sacrifice whose capture leaves a dead eye shape, then the vital
@@ -32,7 +32,7 @@ from numba import njit
 from go_engine.rules import board_kernels as bk
 from go_engine.playouts.heuristic import RULE_NAKADE, heuristic_playout
 from go_engine.playouts.nakade import SCRATCH, bad_selfatari
-from go_engine.playouts.uniform import default_max_moves
+from go_engine.rules.conventions import playout_move_cap
 from go_engine.rules.position import BLACK, EMPTY, WHITE, ZOBRIST, Position
 
 DEFAULT_PLAYOUTS = 256
@@ -91,7 +91,7 @@ def estimate_ownership(position: Position, playouts: int = DEFAULT_PLAYOUTS, see
     black = np.zeros(cells, dtype=np.int32)
     white = np.zeros(cells, dtype=np.int32)
     ownership_counts(position.color, position.links, position.info, ZOBRIST, seed, playouts,
-                     default_max_moves(position.n), black, white)
+                     playout_move_cap(position.n), black, white)
     on_board = position.p2l[:-1]
     return Ownership(black[on_board] / playouts, white[on_board] / playouts, playouts)
 
@@ -202,5 +202,4 @@ def score_without_dead(position: Position, komi: float, dead: list[int]) -> floa
     color = position.color.copy()
     for p in dead:
         color[int(position.p2l[p])] = EMPTY
-    b, w = bk.area_counts(color, position.n)
-    return float(b - w - komi)
+    return float(bk.area_score(color, position.n, komi))

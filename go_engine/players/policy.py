@@ -33,8 +33,8 @@ class PolicyPlayer:
 
     def evaluator(self, n: int):
         if n not in self._evaluators:
-            from go_engine.nets.policy_inference import PolicyEvaluator
-            ev = PolicyEvaluator(self.weights, board_size=n)
+            from go_engine.nets.policy_inference import PolicyNetRunner
+            ev = PolicyNetRunner(self.weights, board_size=n)
             if ev.n != n:
                 raise ValueError(f"the policy weights are for {ev.n}x{ev.n}, the game is {n}x{n}")
             self._evaluators[n] = ev

@@ -11,8 +11,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Callable, Mapping
 
+from go_engine.players.options import OptionValue, check_option
+
 if TYPE_CHECKING:  # the player modules load Numba; import them only when a player is built
     from go_engine.players.protocol import Player
+
+DEFAULT_PLAYER = "alphago"  # what ``go-engine gtp`` plays when no --player is given
 
 
 @dataclass(frozen=True)
@@ -21,14 +25,15 @@ class PlayerOptions:
 
     seed: random seed (None: the player's default); seconds: thinking time per move when no
     clock is set; playouts: fixed simulations per move; threads: search threads;
-    extra: free-form ``key=value`` settings for a specific player.
+    extra: settings of a specific player, typed as ``players.options`` declares them (text
+    from a command line is parsed there, once).
     """
 
     seed: int | None = None
     seconds: float | None = None
     playouts: int | None = None
     threads: int | None = None
-    extra: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, OptionValue] = field(default_factory=dict)
 
 
 def _make_random(options: PlayerOptions) -> "Player":
@@ -37,15 +42,15 @@ def _make_random(options: PlayerOptions) -> "Player":
 
 
 def _make_mcts(options: PlayerOptions) -> "Player":
-    """PUCT search with heuristic priors and MoGo-style heuristic playouts (``go_engine.mcts_player``);
-    extra may set any SearchConfig/PlayerConfig field (e.g. ``resign=false``, ``rave_equiv=0``)."""
+    """PUCT search with heuristic priors and MoGo-style heuristic playouts (``players.mcts``);
+    extra may set any SearchConfig/PlayerConfig field (e.g. ``resign=False``, ``rave_equiv=0.0``)."""
     from go_engine.players.mcts import player_from_options
     return player_from_options(seed=options.seed, seconds=options.seconds, playouts=options.playouts,
                                threads=options.threads, extra=dict(options.extra))
 
 
 def _make_alphago(options: PlayerOptions) -> "Player":
-    """The full player (``go_engine.nets.alphago_player``): PUCT search with SL-policy priors and
+    """The full player (``players.alphago``): PUCT search with SL-policy priors and
     leaf values mixing the value net with rollouts, for the sizes with shipped networks;
     rollout search elsewhere. JAX loads when the first network is built."""
     from go_engine.players.alphago import AlphaGoPlayer
@@ -54,19 +59,20 @@ def _make_alphago(options: PlayerOptions) -> "Player":
 
 
 def _make_policy(options: PlayerOptions) -> "Player":
-    """The SL policy network alone (``go_engine.nets.player``): greedy unless extra
+    """The SL policy network alone (``players.policy``): greedy unless extra
     ``temperature`` is set; extra ``weights`` names the weight file (default: the shipped
     data/policy_<n>.npz for the game's size). JAX loads at the first move."""
     from go_engine.players.policy import PolicyPlayer
-    return PolicyPlayer(options.extra.get("weights") or None,
-                        temperature=float(options.extra.get("temperature", 0.0)), seed=options.seed or 0)
+    return PolicyPlayer(check_option("weights", options.extra.get("weights"), str | None) or None,
+                        temperature=check_option("temperature", options.extra.get("temperature", 0.0), float),
+                        seed=options.seed or 0)
 
 
 def _make_rollout(options: PlayerOptions) -> "Player":
-    """The fast rollout policy alone (``go_engine.rollout_policy``), greedy; extra ``weights``
+    """The fast rollout policy alone (``players.rollout_policy``), greedy; extra ``weights``
     names an npz file (default: data/rollout_<n>.npz for the game's size)."""
     from go_engine.players.rollout_policy import RolloutPolicyPlayer
-    return RolloutPolicyPlayer(weights_path=options.extra.get("weights") or None)
+    return RolloutPolicyPlayer(weights_path=check_option("weights", options.extra.get("weights"), str | None) or None)
 
 
 PLAYER_FACTORIES: Mapping[str, Callable[[PlayerOptions], "Player"]] = MappingProxyType({

@@ -12,7 +12,7 @@ to the player as a ``TimeBudget``. Rules, in order of priority:
    opening and middle game (``opening_factor``) and never less than a byo-yomi move would get.
 
 The search may stop before its budget when the best move cannot be overtaken (see
-``search.MCTS.search``), but only when the time saved is kept (``bankable``): in a byo-yomi
+``mcts.MCTS.search``), but only when the time saved is kept (``bankable``): in a byo-yomi
 period that resets after the move (``time_settings 0 5 1``, the match runner's clock) the
 whole budget is used, and the extra simulations stay in the subtree the next move reuses.
 Without a time limit it returns ``None`` (the player's default: a fixed number of simulations

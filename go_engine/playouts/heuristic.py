@@ -17,7 +17,7 @@ the same. Each move here takes the first rule that yields a candidate:
    redrawn (a few times), except a lone stone, which is kept half the time (throw-ins and
    nakade need it).
 
-Three optional rule sets, bits of ``rules`` (playout kinds in ``rollouts.PLAYOUT_NAMES``):
+Three optional rule sets, bits of ``rules`` (playout kinds in ``search.drivers.PLAYOUT_NAMES``):
 
 - ``RULE_NAKADE`` (kinds ``nakade``, ``nakade+ko``: the searches' default) adds what killing a group by nakade takes:
   a self-atari of several stones is kept when ``nakade.bad_selfatari`` finds that its capture
@@ -27,8 +27,8 @@ Three optional rule sets, bits of ``rules`` (playout kinds in ``rollouts.PLAYOUT
   own chain that the previous move left with two liberties extends to three or more, or puts a
   two-liberty enemy chain that touches it in atari; and the previous move's chain, when it has
   two liberties, is put in atari from the side that leaves its extension at most one liberty.
-- ``RULE_KO_LIMIT`` (kinds ``+ko``; in the default since stop 17): after ``KO_CAPTURE_LIMIT`` ko captures in one playout, no
-  rule takes a ko and a random ko capture is redrawn. Without it, two or more ko shapes on the
+- ``RULE_KO_LIMIT`` (kinds ``+ko``, part of the default ``nakade+ko``): after ``KO_CAPTURE_LIMIT``
+  ko captures in one playout, no rule takes a ko and a random ko capture is redrawn. Without it, two or more ko shapes on the
   board are taken in turn by the capture rules (simple ko forbids only the immediate retake):
   in the late game of a 19x19 game against GNU Go every playout ran to the move cap and was
   scored on an unfinished board, and from ordinary 19x19 positions 60% of playouts shuttle

@@ -5,7 +5,7 @@ Features and the flat weight layout are in ``patterns``. This module has
 - ``position_features``: every feature of every legal move of one position, from scratch
   (training, evaluation, tree priors, the greedy player; also the reference the
   incremental kernel is tested against);
-- ``policy_playout``: a rollout in place (like ``playout.random_playout``) that samples
+- ``policy_playout``: a rollout in place (like ``uniform.random_playout``) that samples
   each move from the softmax. The cached features (3x3 pattern, tactics, position) are
   kept per point as exp(score) for both colours and recomputed only for points whose
   surroundings changed (see ``play_and_update``): typically the 3x3 around the new stone

@@ -4,7 +4,7 @@ A playout plays uniformly random legal moves that do not fill the mover's own ey
 (``board_kernels.is_eye``), with simple ko only (positional superko is checked in the tree,
 not in playouts, as every MCTS engine does), until two passes or a move limit, then counts
 the board by Tromp-Taylor. The kernels work in place on the arrays they are given: copy first
-(``rollouts.playout_batch`` runs many playouts of any kind from one position, for the benchmarks).
+(``drivers.playout_batch`` runs many playouts of any kind from one position, for the benchmarks).
 
 Speed: the move loop is one machine-code function. The helpers here are inlined
 (``inline="always"``) together with ``board_kernels.place_stone_inline``, and the loop works
@@ -100,8 +100,3 @@ def random_playout(color, links, info, zob, state, max_moves, record, first_ply,
         c = 3 - c
         moves += 1
     return moves
-
-
-def default_max_moves(n: int) -> int:
-    """A playout limit long enough for any sane random game (about 3 moves per point)."""
-    return 3 * n * n + 20

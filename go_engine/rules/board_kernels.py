@@ -426,6 +426,14 @@ def area_counts(color, n):
 
 
 @njit(cache=True, nogil=True)
+def area_score(color, n, komi):
+    """Tromp-Taylor score from black's view (black area - white area - komi): the one place
+    the sign convention lives; a positive score is a black win."""
+    black, white = area_counts(color, n)
+    return black - white - komi
+
+
+@njit(cache=True, nogil=True)
 def area_owner(color, n, out):
     """Fill out[loc] with the Tromp-Taylor owner (BLACK, WHITE or EMPTY for dame) of each cell."""
     w = n + 2

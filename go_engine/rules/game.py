@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from go_engine.rules.conventions import DEFAULT_KOMI
 from go_engine.rules.position import BLACK, WHITE, IllegalMove, Position
 
-DEFAULT_KOMI = 7.5
 MAX_GAME_MOVES = 50_000  # about 25 times the longest 25x25 game a match allows (3 * n * n)
 
 

@@ -172,10 +172,10 @@ class Position:
         mask[-1] = True
         return mask
 
-    def area_score(self, komi: float = 0.0) -> float:
-        """Tromp-Taylor area score, positive when black wins."""
-        b, w = bk.area_counts(self.color, self.n)
-        return float(b - w - komi)
+    def area_score(self, komi: float = 0.0, view: int = BLACK) -> float:
+        """Tromp-Taylor area score from ``view``'s side: positive when that side wins."""
+        score = float(bk.area_score(self.color, self.n, komi))
+        return score if view == BLACK else -score
 
     def check_consistency(self) -> None:
         code = bk.check_links(self.color, self.links, self.info)

@@ -9,7 +9,7 @@ the *top*. So ``point = (n - 1 - row) * n + col``. SGF ``B[aa]`` is the top-left
 (GTP A19 on 19x19), which is point 0.
 
 Missing komi: ``KM`` absent means ``default_komi`` when given, else ``DEFAULT_KOMI_EVEN``
-(7.5, the engine's area-scoring komi) for even games and ``DEFAULT_KOMI_HANDICAP`` (0.5)
+(``conventions.DEFAULT_KOMI``, the engine's area-scoring komi) for even games and ``DEFAULT_KOMI_HANDICAP`` (0.5)
 for handicap games. ``komi_missing`` on the record says the value was not recorded.
 
 Archives: ``iter_sgf_texts`` streams single ``.sgf`` files, ``.sgfs`` collections (one game
@@ -40,6 +40,7 @@ from sgfmill import sgf_grammar
 
 from go_engine.rules import board_kernels as bk
 from go_engine.atomic_io import write_text_atomic
+from go_engine.rules.conventions import DEFAULT_KOMI
 from go_engine.rules.coords import MAX_SIZE, MIN_SIZE, point_to_vertex
 from go_engine.rules.game import MAX_GAME_MOVES, Game
 from go_engine.rules.position import BLACK, WHITE, IllegalMove
@@ -47,7 +48,7 @@ from go_engine.rules.position import BLACK, WHITE, IllegalMove
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-DEFAULT_KOMI_EVEN = 7.5
+DEFAULT_KOMI_EVEN = DEFAULT_KOMI
 DEFAULT_KOMI_HANDICAP = 0.5
 
 SGF_SUFFIXES = (".sgf", ".sgfs")

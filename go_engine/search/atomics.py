@@ -3,7 +3,7 @@
 Numba has no atomics, so threads inside one ``prange`` could not share a tree safely. These
 intrinsics emit LLVM's atomic instructions directly (sequentially consistent, so the plain
 loads and stores of a critical section cannot move across the lock). The search's lanes
-(``rollouts.run_lanes``) hold the lock only to select and back up a batch; the playouts,
+(``drivers.run_lanes``) hold the lock only to select and back up a batch; the playouts,
 where the time goes, run outside it.
 """
 from __future__ import annotations

@@ -8,9 +8,9 @@ serial between the batches. ``run_lanes`` instead gives each thread a lane of it
 selects and backs up under a spin lock while the other lanes play out (faster, not
 reproducible).
 
-Playout kernels are chosen by a code: ``PLAYOUT_RANDOM`` (``playout.random_playout``),
+Playout kernels are chosen by a code: ``PLAYOUT_RANDOM`` (``uniform.random_playout``),
 ``PLAYOUT_PATTERN`` (the pattern policy of ``rollout_policy``; its arrays arrive in ``pol``),
-``PLAYOUT_HEURISTIC`` (MoGo-style rules, ``heuristic_playout``), or ``PLAYOUT_HEURISTIC + rules``
+``PLAYOUT_HEURISTIC`` (MoGo-style rules, ``playouts.heuristic``), or ``PLAYOUT_HEURISTIC + rules``
 for those rules with optional rule sets (bits ``heuristic_playout.RULE_*``): ``PLAYOUT_NAKADE``
 keeps the nakade self-ataris of ``nakade``; the names ``nakade+ko``, ``nakade+twolib+ko`` and
 so on add the ko-capture limit and the two-liberty rule.
@@ -38,7 +38,7 @@ from go_engine.search.tree import (F_RAVE_EQUIV, I_PRIOR_KIND, LEAF_COLLISION, L
 
 PLAYOUT_RANDOM = 0
 PLAYOUT_PATTERN = 1   # AlphaGo's fast rollout policy (``rollout_policy.policy_playout``)
-PLAYOUT_HEURISTIC = 2  # atari, 3x3 shape and capture rules, then random (``heuristic_playout``)
+PLAYOUT_HEURISTIC = 2  # atari, 3x3 shape and capture rules, then random (``playouts.heuristic``)
 PLAYOUT_NAKADE = 3     # the same, keeping the self-ataris that ``nakade`` finds nakade
 PLAYOUT_NAMES = {"random": PLAYOUT_RANDOM, "pattern": PLAYOUT_PATTERN}
 for _rules in range((RULE_NAKADE | RULE_TWO_LIBERTIES | RULE_KO_LIMIT) + 1):
@@ -97,8 +97,7 @@ def playout_batch(kind, color, links, info, zob, pol, seed, count, max_moves, ko
         for _ in range(count):
             total += policy_playout_repeat(color, links, info, zob, pol.ew, state, max_moves, ecache0, rows0,
                                            wcolor, wlinks, winfo, scratch)
-            b, w = bk.area_counts(wcolor, n)
-            if b - w - komi > 0:
+            if bk.area_score(wcolor, n, komi) > 0:
                 wins += 1
     else:
         no_record = np.empty(0, np.int32)
@@ -107,8 +106,7 @@ def playout_batch(kind, color, links, info, zob, pol, seed, count, max_moves, ko
             wlinks[:, :] = links
             winfo[:] = info
             total += run_playout(kind, wcolor, wlinks, winfo, zob, state, max_moves, pol, False, no_record, 0)
-            b, w = bk.area_counts(wcolor, n)
-            if b - w - komi > 0:
+            if bk.area_score(wcolor, n, komi) > 0:
                 wins += 1
     return wins, total
 
@@ -181,7 +179,7 @@ def evaluate_batch(t, iparams, rhash, hist, nhist, zob, wcolor, wlinks, winfo, p
                    path_len, nodes_len, leaf_kind, locs, scores, pol, leaf_block, leaf_edges,
                    rng, max_moves, komi, playout_kind, owner, own, out_z, record, first_ply, count):
     """Expand and play out the leaves of one batch serially, without the GIL: the work of one
-    search lane (``search.MCTS`` runs several lanes on Python threads)."""
+    search lane (``mcts.MCTS`` runs several lanes on Python threads)."""
     for b in range(count):
         expand_slot(t, b, iparams, rhash, hist, nhist, zob, wcolor, wlinks, winfo, path_node, path_hash,
                     path_len, nodes_len, leaf_kind, locs, scores, pol, leaf_block, leaf_edges)

@@ -1,22 +1,25 @@
-"""What the search asks about a leaf: priors over moves and a value, and how to play it out.
+"""What the search asks about a leaf: priors over moves and a value.
 
-The interface is one method, ``evaluate(positions) -> (priors float32[B, n*n+1], values
-float32[B])``: ``positions`` are ``Position`` objects of the leaves, priors cover every point
-plus the pass (the search renormalises them over legal moves), and **values are from the
-view of the side to move at each leaf**, in [-1, 1] (+1: the side to move wins).
+The ``Evaluator`` protocol declares everything the search uses:
 
-An evaluator that sets ``native_prior`` (a ``priors.PRIOR_*`` code) tells the search that its
-priors can be computed inside Numba and that it has no value of its own; the search then never
-calls back into Python during a batch (the fast path used with rollouts). A network evaluator
-(``go_engine.nets``) sets ``native_prior = None`` and is called once per batch.
+- ``evaluate(positions) -> (priors float32[B, n*n+1], values float32[B])``: ``positions`` are
+  ``Position`` objects of the leaves, priors cover every point plus the pass (the search
+  renormalises them over legal moves), and **values are from the view of the side to move at
+  each leaf**, in [-1, 1] (+1: the side to move wins);
+- ``native_prior``: a ``priors.PRIOR_*`` code when the priors can be computed inside Numba,
+  so that the search never calls back into Python during a batch (the fast path used with
+  rollouts); None when the search must call ``evaluate`` once per batch (a network,
+  ``go_engine.nets.search_evaluator``);
+- ``has_value``: whether ``evaluate``'s values mean anything; when not, the leaves are valued
+  by playouts alone whatever ``mix_lambda`` says;
+- ``warm_up(max_batch)``: called before the first timed search, so that whatever the evaluator
+  compiles (a network's shapes) is not paid on the clock.
 
-``RolloutConfig`` chooses the playout kernel: ``"random"`` (``playout.random_playout``) now;
-the pattern policy of ``rollout_policy`` plugs in as another ``PLAYOUT_*`` code in
-``rollouts.run_playout`` with its weight array.
+The evaluators here have native priors and no value of their own. Which playout kernel values
+the leaves is chosen apart, by ``rollout_config.RolloutConfig``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol, Sequence
 
 import numpy as np
@@ -27,13 +30,26 @@ from go_engine.rules.position import Position
 
 class Evaluator(Protocol):
     native_prior: int | None
+    has_value: bool
 
     def evaluate(self, positions: Sequence[Position]) -> tuple[np.ndarray, np.ndarray]:
         """(priors float32[B, n*n+1], values float32[B] from each side to move's view)."""
         ...
 
+    def warm_up(self, max_batch: int) -> None:
+        """Compile or load whatever batches of up to ``max_batch`` leaves need; nothing by
+        default (an evaluator that subclasses ``Evaluator`` inherits this)."""
 
-class UniformEvaluator:
+
+class NativePriorEvaluator(Evaluator):
+    """The base of the evaluators whose priors the search computes in Numba: no value of
+    their own; ``evaluate`` is the same computation in Python, for inspection and tests."""
+
+    native_prior: int | None = None
+    has_value = False
+
+
+class UniformEvaluator(NativePriorEvaluator):
     """Equal priors over the legal moves and the pass, value 0 (no opinion)."""
 
     native_prior = pr.PRIOR_UNIFORM
@@ -46,7 +62,7 @@ class UniformEvaluator:
         return np.stack(rows), np.zeros(len(positions), np.float32)
 
 
-class HeuristicEvaluator:
+class HeuristicEvaluator(NativePriorEvaluator):
     """Priors from ``priors.heuristic_weight`` (captures, atari, locality, lines), value 0."""
 
     native_prior = pr.PRIOR_HEURISTIC
@@ -66,7 +82,7 @@ class HeuristicEvaluator:
         return np.stack(rows), np.zeros(len(positions), np.float32)
 
 
-class PatternPriorEvaluator:
+class PatternPriorEvaluator(NativePriorEvaluator):
     """Priors from the rollout policy's softmax (``rollout_policy``), computed in Numba by the
     search; value 0. The Python ``evaluate`` is for inspection."""
 
@@ -91,11 +107,3 @@ def make_evaluator(prior: str) -> Evaluator:
         return PatternPriorEvaluator()
     raise ValueError(f"unknown prior {prior!r}; choose from {sorted(pr.PRIOR_NAMES)}")
 
-
-@dataclass(frozen=True)
-class RolloutConfig:
-    """Which playout kernel evaluates leaves, and its parameters."""
-
-    kind: str = "random"
-    max_moves: int | None = None       # None: ``playout.default_max_moves(n)``
-    weights_path: str | None = None    # pattern-policy weight file (None: the default for the size)

@@ -12,12 +12,12 @@ a native-prior evaluator, which has no value) uses z alone; a finished game uses
 
 Drivers sharing the kernels:
 - native priors (``UniformEvaluator``, ``HeuristicEvaluator``), ``parallel="batch"``:
-  many batches inside one Numba call (``rollouts.run_native``), the leaves of each batch
+  many batches inside one Numba call (``drivers.run_native``), the leaves of each batch
   expanded and played out in a prange; deterministic for a seed whatever the thread count.
   Selection and backup are serial: 28% of one thread's CPU time on 9x9, 13% on 19x19
   (measured), which bounds 2 threads at about 1.56x and 1.77x;
 - native priors, ``parallel="lanes"``: one lane per thread over one tree, all inside one
-  Numba call per chunk (``rollouts.run_lanes``): a lane selects and backs up under a spin
+  Numba call per chunk (``drivers.run_lanes``): a lane selects and backs up under a spin
   lock (``atomics``) and plays out without it, so the serial part of one lane overlaps the
   playouts of the others and the threads meet once per chunk; not reproducible;
 - ``parallel="auto"`` (default): lanes for a search with a clock (the speed matters), batch for
@@ -42,10 +42,11 @@ import numpy as np
 
 from go_engine.rules import board_kernels as bk
 from go_engine.search import tree as tr
-from go_engine.search.evaluators import Evaluator, RolloutConfig, make_evaluator
+from go_engine.search.evaluators import Evaluator, make_evaluator
 from go_engine.rules.game import Game, Move
-from go_engine.playouts.uniform import default_max_moves
+from go_engine.rules.conventions import playout_move_cap
 from go_engine.rules.position import ZOBRIST, Position
+from go_engine.search.rollout_config import RolloutConfig
 from go_engine.search.priors import PRIOR_PATTERN, PolicyArrays, no_policy
 from go_engine.search.drivers import (LANE_CELLS, LANE_ROLLOUTS, PLAYOUT_NAMES, pattern_policy_arrays, rollout_leaves,
                        rollout_leaves_repeated, run_lanes, run_native)
@@ -146,7 +147,7 @@ ProgressCallback = Callable[[SearchResult], None]
 class Lane:
     """Work arrays of one search lane: a batch of B leaves (boards, paths, playout scratch).
     Lanes run on separate threads and share only the tree. ``allocate_lanes`` makes them as
-    views into arrays with a leading lane axis, which ``rollouts.run_lanes`` takes whole."""
+    views into arrays with a leading lane axis, which ``drivers.run_lanes`` takes whole."""
 
     def __init__(self, arrays: dict[str, np.ndarray]):
         self.wcolor = arrays["wcolor"]            # [B, A] leaf boards
@@ -208,7 +209,7 @@ def allocate_lanes(count: int, n: int, b: int, seed: int) -> tuple[Lane, list[La
 def policy_arrays(rollout: RolloutConfig, evaluator: Evaluator, n: int) -> PolicyArrays:
     """The pattern-policy arrays the chosen playout kernel and prior kind need: the rollout
     policy's weights for size n (``data/rollout_<n>.npz`` or ``rollout.weights_path``)."""
-    if rollout.kind != "pattern" and getattr(evaluator, "native_prior", None) != PRIOR_PATTERN:
+    if rollout.kind != "pattern" and evaluator.native_prior != PRIOR_PATTERN:
         return no_policy()
     return pattern_policy_arrays(n, rollout.weights_path)
 
@@ -244,7 +245,7 @@ class MCTS:
         self.lane_shared = np.zeros(LANE_CELLS, np.int64)
         self.fparams = np.array([self.config.c_puct, self.config.fpu_reduction, self.config.virtual_loss,
                                  self.config.rave_equiv])
-        self.max_playout_moves = self.rollout.max_moves or default_max_moves(n)
+        self.max_playout_moves = self.rollout.max_moves or playout_move_cap(n)
         self.pol = policy_arrays(self.rollout, self.evaluator, n)
 
     def reset(self, game: Game) -> None:
@@ -300,9 +301,7 @@ class MCTS:
         """Load (or compile) every kernel with a tiny search on an empty n x n board, so the
         first real move's clock is not spent on it; returns the seconds it took."""
         t0 = time.perf_counter()
-        warm_evaluator = getattr(self.evaluator, "warm_up", None)
-        if warm_evaluator is not None:  # e.g. compile a network for every batch shape it will see
-            warm_evaluator(self.config.batch_size)
+        self.evaluator.warm_up(self.config.batch_size)  # e.g. a network's batch shapes
         self.search(Game(n, 7.0), simulations=2 * self.config.batch_size, stop_early=False)
         self.forget()
         return time.perf_counter() - t0
@@ -354,7 +353,7 @@ class MCTS:
         stopped_early = False
         interrupted = False
         last_report = t0
-        native = getattr(self.evaluator, "native_prior", None) is not None
+        native = self.evaluator.native_prior is not None
         b = self.config.batch_size
         lanes = native and (self.config.parallel == "lanes" or (
             self.config.parallel == "auto" and simulations is None and len(self.lanes) > 1))
@@ -394,7 +393,7 @@ class MCTS:
         return self._result(done, time.perf_counter() - t0, stopped_early, interrupted, with_pvs)
 
     def _native_lanes(self, game: Game, sims: int) -> int:
-        """``sims`` simulations with native priors on one thread per lane (``rollouts.run_lanes``)."""
+        """``sims`` simulations with native priors on one thread per lane (``drivers.run_lanes``)."""
         rcolor, rlinks, rinfo, rhash, hist, nhist = self._root_arrays()
         S = self.lane_stack
         shared = self.lane_shared
@@ -414,7 +413,7 @@ class MCTS:
         return pos.color, pos.links, pos.info, np.uint64(pos.hashes[pos.ply]), pos.hashes, nhist
 
     def _iparams(self, defer: int) -> np.ndarray:
-        kind = getattr(self.evaluator, "native_prior", None)
+        kind = self.evaluator.native_prior
         return np.array([self.config.expand_threshold, defer, 0 if kind is None else kind], np.int64)
 
     def _native_batches(self, game: Game, batches: int, size: int) -> int:
@@ -450,7 +449,7 @@ class MCTS:
         lam = self.config.mix_lambda
         rave = self.config.rave_equiv > 0
         has_value = np.zeros(size, bool)
-        has_value[pending] = getattr(self.evaluator, "has_value", True)
+        has_value[pending] = self.evaluator.has_value
         need_rollout = not (lam == 0.0 and np.all(has_value | (kinds >= tr.LEAF_TERMINAL)))
         playouts = None
         repeats = self.config.leaf_rollouts
@@ -621,12 +620,12 @@ class MCTS:
 
 
 def _repeated_on_worker(threads: int, *args) -> None:
-    """``rollouts.rollout_leaves_repeated`` on the worker thread."""
+    """``drivers.rollout_leaves_repeated`` on the worker thread."""
     numba.set_num_threads(threads)
     rollout_leaves_repeated(*args)
 
 
 def _rollout_on_worker(threads: int, *args) -> None:
-    """``rollouts.rollout_leaves`` on a worker thread (Numba's thread count is per thread)."""
+    """``drivers.rollout_leaves`` on a worker thread (Numba's thread count is per thread)."""
     numba.set_num_threads(threads)
     rollout_leaves(*args)

@@ -12,9 +12,12 @@ base weight of 1, so that the search looks first where a player would:
 - not on the first or second line while the board is still open;
 - the pass low while moves remain (it is still always in the tree).
 
+``PRIOR_PATTERN``: the softmax of the fast rollout policy (``playouts.rollout_policy``) over
+the legal moves, read from the ``PolicyArrays`` of its weights.
+
 Factors are plain constants below; tests pin the orderings they imply, not the numbers.
-A new prior kind (e.g. the pattern policy of ``rollout_policy``) adds a constant and a branch
-in ``expansion_priors``.
+Another prior kind computed in Numba would take a ``PRIOR_*`` code of its own and a branch in
+``expansion_priors``.
 """
 from __future__ import annotations
 

@@ -263,7 +263,7 @@ def select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist
     A bare edge visited ``expand_at`` times gets a node; an unexpanded node is expanded at
     once with native priors (I_DEFER = 0), or marked PENDING for a Python evaluator
     (I_DEFER = 1), or marked PENDING with a block of n*n+1 edges reserved in leaf_block[b],
-    to be expanded by the parallel phase (I_DEFER = 2; see ``rollouts.evaluate_slot``). Every
+    to be expanded by the parallel phase (I_DEFER = 2; see ``drivers.evaluate_slot``). Every
     path is recorded (edges, nodes, hashes) for ``backup``; ``first_ply[b, loc]`` gets the
     ply (counted from the root) at which loc was first played on the path, for RAVE. Returns the number of leaves that
     need a backup (collisions excluded)."""

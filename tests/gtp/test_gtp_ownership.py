@@ -1,5 +1,5 @@
 """The engine's own judgement behind ``final_status_list`` / ``final_score``
-(``go_engine.ownership``), the player registry ``gtp`` builds players from, and the CLI options."""
+(``go_engine.players.ownership``), the player registry ``gtp`` builds players from, and the CLI options."""
 from __future__ import annotations
 
 import numpy as np
@@ -90,12 +90,15 @@ def test_player_registry():
 def test_gtp_cli_options_reach_the_engine_config():
     args = build_parser().parse_args(["gtp", "--player", "random", "--size", "13", "--komi", "6.5",
                                       "--seed", "9", "--playouts", "100", "--time", "2.5",
-                                      "--option", "resign=false"])
+                                      "--option", "resign=false", "--option", "mix_lambda=0"])
     config = config_from_args(args)
     assert (config.size, config.komi, config.player) == (13, 6.5, "random")
     opts = config.player_options
-    assert (opts.seed, opts.playouts, opts.seconds, dict(opts.extra)) == (9, 100, 2.5, {"resign": "false"})
-    for bad in (["--size", "30"], ["--komi", "nan"], ["--option", "novalue"]):
+    assert (opts.seed, opts.playouts, opts.seconds) == (9, 100, 2.5)
+    assert dict(opts.extra) == {"resign": False, "mix_lambda": 0.0}  # typed from the parser on
+    assert type(opts.extra["mix_lambda"]) is float
+    for bad in (["--size", "30"], ["--komi", "nan"], ["--option", "novalue"], ["--option", "c_puct=high"],
+                ["--option", "no_such_knob=1"], ["--option", "resign=maybe"]):
         with pytest.raises(SystemExit):
             config_from_args(build_parser().parse_args(["gtp", *bad]))
     with pytest.raises(SystemExit):

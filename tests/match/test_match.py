@@ -20,7 +20,7 @@ from go_engine.rules.sgf import load_sgf
 from tests.conftest import gnugo_path, skip_or_fail
 from go_engine.match.gtp_client import (GtpClient, GtpCrash, GtpFailure, GtpProtocolError, GtpTimeout,
                                  parse_response)
-from go_engine.match.runner import (Clock, MatchConfig, MatchError, MatchRunner, board_without, format_table,
+from go_engine.match.runner import (RefereeClock, MatchConfig, MatchError, MatchRunner, board_without, format_table,
                             parse_score, parse_vertex_list, read_results, summarize)
 from go_engine.match.game import one_line
 
@@ -84,13 +84,13 @@ def test_one_line_cleans_engine_messages():
 
 
 def test_clock_switches_from_main_time_to_byo_yomi():
-    clock = Clock(main_left=10.0, byo=2.0)
+    clock = RefereeClock(main_left=10.0, byo=2.0)
     assert clock.limit() == 12.0 and clock.time_left_args() == (10, 0)
     clock.charge(9.5)
     assert clock.time_left_args() == (0, 0) and clock.limit() == pytest.approx(2.5)
     clock.charge(1.0)
     assert clock.main_left == 0.0 and clock.time_left_args() == (2, 1) and clock.limit() == 2.0
-    sudden = Clock(main_left=5.0, byo=0.0)
+    sudden = RefereeClock(main_left=5.0, byo=0.0)
     sudden.charge(6.0)
     assert sudden.time_left_args() == (0, 0) and sudden.limit() == 0.0
 

@@ -45,7 +45,7 @@ def capture_game() -> Game:
 
 
 def test_network_evaluator_matches_the_networks_it_wraps(evaluator):
-    from go_engine.nets.value_net import ValueEvaluator
+    from go_engine.nets.value_net import ValueNetRunner
     game = capture_game()
     pos = game.position
     white = pos.copy()
@@ -59,7 +59,7 @@ def test_network_evaluator_matches_the_networks_it_wraps(evaluator):
     logp = evaluator.policy.position_log_probs(pos)
     np.testing.assert_allclose(priors[0, :-1] / priors[0, :-1].sum(), np.exp(logp) / np.exp(logp).sum(),
                                rtol=1e-4, atol=1e-7)
-    v = ValueEvaluator(REPO_DATA / "value_9.npz", board_size=9).position_value(pos)
+    v = ValueNetRunner(REPO_DATA / "value_9.npz", board_size=9).position_value(pos)
     assert values[0] == pytest.approx(v, abs=1e-5)
     assert position_planes(pos, n_planes=N_VALUE_PLANES).shape == (9, 9, N_VALUE_PLANES)
 
@@ -89,7 +89,7 @@ def test_search_with_networks_takes_the_big_capture(evaluator, mix_lambda):
 
 def test_alphago_player_uses_networks_where_shipped_and_falls_back_elsewhere(capsys):
     from go_engine.players.alphago import AlphaGoPlayer
-    player = AlphaGoPlayer(seed=1, playouts=64, threads=1, extra={"resign": "false"})
+    player = AlphaGoPlayer(seed=1, playouts=64, threads=1, extra={"resign": False})
     game9 = Game(9, 7.0)
     player.new_game(game9)
     move = player.genmove(game9, BLACK, TimeBudget(None))
@@ -107,13 +107,15 @@ def test_alphago_player_uses_networks_where_shipped_and_falls_back_elsewhere(cap
 
 def test_alphago_player_options():
     from go_engine.players.alphago import AlphaGoPlayer
-    rl = AlphaGoPlayer(extra={"policy": "rl", "value": "none", "c_puct": "2.5"})
+    rl = AlphaGoPlayer(extra={"policy": "rl", "value": "none", "c_puct": 2.5})
     policy, value = rl.networks_for(9)
     assert policy.name == "rl_policy_9.npz" and value is None
     with pytest.raises(FileNotFoundError):
         AlphaGoPlayer(extra={"policy": "/nonexistent/policy.npz"}).networks_for(9)
     with pytest.raises(ValueError, match="unknown mcts option"):
-        AlphaGoPlayer(extra={"no_such_knob": "1"}).player_for(9)
+        AlphaGoPlayer(extra={"no_such_knob": 1}).player_for(9)
+    with pytest.raises(TypeError, match="c_puct"):  # text is parsed by the CLI, never here
+        AlphaGoPlayer(extra={"c_puct": "2.5"}).player_for(9)
 
 
 def test_gtp_plays_the_full_player_by_default():

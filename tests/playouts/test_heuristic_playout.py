@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from go_engine.rules import board_kernels as bk
 from go_engine.playouts import heuristic as hp
 from go_engine.rules.coords import point_to_vertex, vertex_to_point
-from go_engine.search.evaluators import RolloutConfig
+from go_engine.search.rollout_config import RolloutConfig
 from go_engine.rules.position import BLACK, WHITE, ZOBRIST, Position
 from go_engine.search.priors import liberties_after
 from go_engine.search.mcts import MCTS, SearchConfig
@@ -365,13 +365,13 @@ def test_playouts_among_several_kos_end_before_the_move_cap(kind):
     ko limit runs into the move cap (1,103 moves) and is scored with the bottom rows empty, so
     the search judged the rest of that game blind. With ``RULE_KO_LIMIT`` they end like other
     playouts."""
-    from go_engine.playouts.uniform import default_max_moves
+    from go_engine.rules.conventions import playout_move_cap
     from go_engine.search.priors import no_policy
     from go_engine.search.drivers import PLAYOUT_NAMES, run_playout
     from go_engine.rules.sgf import load_sgf_file
     from tests.playouts.test_nakade import FIXTURES
     pos = load_sgf_file(FIXTURES / "ko_cycle_19.sgf").game.position
-    cap = default_max_moves(pos.n)
+    cap = playout_move_cap(pos.n)
     state = np.array([11], np.uint64)
     lengths = []
     for _ in range(20):
@@ -387,14 +387,14 @@ def test_the_default_playouts_have_the_ko_limit():
     the same board without the limit still runs into the move cap."""
     from go_engine.players.mcts import DEFAULT_ROLLOUT_PLAYOUT
     from go_engine.players.alphago import NETWORK_SEARCH_DEFAULTS
-    from go_engine.playouts.uniform import default_max_moves
+    from go_engine.rules.conventions import playout_move_cap
     from go_engine.search.priors import no_policy
     from go_engine.search.drivers import PLAYOUT_NAMES, run_playout
     from go_engine.rules.sgf import load_sgf_file
     from tests.playouts.test_nakade import FIXTURES
     assert DEFAULT_ROLLOUT_PLAYOUT == NETWORK_SEARCH_DEFAULTS["playout"] == "nakade+ko"
     pos = load_sgf_file(FIXTURES / "ko_cycle_19.sgf").game.position
-    cap = default_max_moves(pos.n)
+    cap = playout_move_cap(pos.n)
     color, links, info = pos.color.copy(), pos.links.copy(), pos.info.copy()
     moves = run_playout(PLAYOUT_NAMES["nakade"], color, links, info, ZOBRIST, np.array([11], np.uint64), cap,
                         no_policy(), False, np.empty(0, np.int32), 0)

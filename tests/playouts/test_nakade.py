@@ -1,4 +1,4 @@
-"""Nakade in the playouts (``go_engine.nakade``): dead eye shapes, which self-ataris are worth
+"""Nakade in the playouts (``go_engine.playouts.nakade``): dead eye shapes, which self-ataris are worth
 their stones, the vital point after a capture, and what that changes on a real 19x19 ending."""
 from __future__ import annotations
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from go_engine.rules import board_kernels as bk
-from go_engine.playouts.uniform import default_max_moves, rand_below, random_playout
+from go_engine.playouts.uniform import rand_below, random_playout
+from go_engine.rules.conventions import playout_move_cap
 from go_engine.rules.position import ZOBRIST, Position
 from go_engine.search.priors import no_policy
 from go_engine.search.drivers import PLAYOUT_HEURISTIC, PLAYOUT_RANDOM, playout_batch
@@ -64,7 +65,7 @@ def test_fused_playout_matches_reference(n, games):
         ref = start.copy()
         recd = start.copy()
         s_fast, s_ref, s_rec = seed.copy(), seed.copy(), seed.copy()
-        max_moves = default_max_moves(n)
+        max_moves = playout_move_cap(n)
         mf = random_playout(fast.color, fast.links, fast.info, ZOBRIST, s_fast, max_moves, False,
                             np.empty(0, np.int32), 0)
         mr, first = _reference_playout(ref.color, ref.links, ref.info, s_ref, max_moves)
@@ -85,7 +86,7 @@ def test_playout_batch_leaves_input_untouched_and_counts(kind):
     pos = Position(9)
     before = (pos.color.copy(), pos.links.copy(), pos.info.copy())
     wins, total = playout_batch(kind, pos.color, pos.links, pos.info, ZOBRIST, no_policy(), 3, 50,
-                                default_max_moves(9), 7.0)
-    assert 0 <= wins <= 50 and 50 * 60 < total < 50 * default_max_moves(9)
+                                playout_move_cap(9), 7.0)
+    assert 0 <= wins <= 50 and 50 * 60 < total < 50 * playout_move_cap(9)
     assert np.array_equal(pos.color, before[0]) and np.array_equal(pos.links, before[1])
     assert np.array_equal(pos.info, before[2])

@@ -1,4 +1,4 @@
-"""SGF reading/writing and archive streaming (go_engine.sgf)."""
+"""SGF reading/writing and archive streaming (``go_engine.rules.sgf``)."""
 from __future__ import annotations
 
 import io

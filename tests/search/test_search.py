@@ -10,7 +10,7 @@ import pytest
 from go_engine.rules import board_kernels as bk
 from go_engine.search import tree as tr
 from go_engine.rules.coords import point_to_vertex, vertex_to_point
-from go_engine.search.evaluators import HeuristicEvaluator, UniformEvaluator
+from go_engine.search.evaluators import Evaluator, HeuristicEvaluator, UniformEvaluator
 from go_engine.rules.game import Game
 from go_engine.rules.position import BLACK, WHITE, Position
 from go_engine.search.mcts import MCTS, SearchConfig
@@ -48,11 +48,12 @@ def assert_visits_add_up(mcts: MCTS, exact: bool = True) -> None:
         stack.extend(int(k) for k in kids[has])
 
 
-class BanditEvaluator:
+class BanditEvaluator(Evaluator):
     """5x5 board, black's first move is an arm: the value (black's view) after arm a is
     means[a] plus noise; the best arm is ``best``. Reported from the side to move's view."""
 
     native_prior = None
+    has_value = True
 
     def __init__(self, n: int, best: int, seed: int = 0):
         self.n = n
@@ -99,6 +100,7 @@ def test_visits_add_up_and_virtual_loss_returns_to_zero(threads, batch):
 def test_python_evaluator_path_matches_bookkeeping():
     class PythonUniform(UniformEvaluator):
         native_prior = None
+        has_value = True  # its value 0 is mixed with the playouts', as a network's would be
 
     mcts = MCTS(SearchConfig(threads=1, batch_size=8, max_tree_mb=16, mix_lambda=0.5),
                 evaluator=PythonUniform())
@@ -302,7 +304,7 @@ def test_rave_search_finds_the_obvious_move(text, komi, answer):
                     reason="no 9x9 rollout-policy weights (data/rollout_9.npz)")
 @pytest.mark.parametrize("parallel", ["batch", "lanes"])
 def test_pattern_priors_and_playouts_plug_in(parallel):
-    from go_engine.search.evaluators import RolloutConfig
+    from go_engine.search.rollout_config import RolloutConfig
     game = Game(9, 7.0)
     mcts = MCTS(SearchConfig(threads=2, batch_size=8, prior="pattern", max_tree_mb=32, parallel=parallel),
                 rollout=RolloutConfig(kind="pattern"))

@@ -85,7 +85,7 @@ def test_value_net_learns_and_resumes(tmp_path):
 
     from go_engine.nets.value_config import load_value_weights
     from go_engine.nets.weights import load_policy_weights
-    from go_engine.nets.value_net import ValueEvaluator
+    from go_engine.nets.value_net import ValueNetRunner
     from go_engine.training.plot import read_metrics
     from go_engine.training.rl_config import ValueConfig
     from go_engine.training.value_train import train_value
@@ -104,7 +104,7 @@ def test_value_net_learns_and_resumes(tmp_path):
     assert val["val_mse"] < val["constant_mse"]
     config, variables, meta = load_value_weights(tmp_path / "run" / "value.npz")
     assert config.in_planes == 49 and meta["step"] == 60
-    ev = ValueEvaluator(tmp_path / "run" / "value.npz")
+    ev = ValueNetRunner(tmp_path / "run" / "value.npz")
     vs = ValueSet.load(data)
     v = ev.values(vs.planes())
     assert v.shape == (64,) and np.all(np.abs(v) <= 1)
@@ -120,7 +120,7 @@ def test_value_net_learns_and_resumes(tmp_path):
 
 def test_value_net_on_a_frozen_policy_trunk(tmp_path):
     from go_engine.nets.value_config import load_value_weights
-    from go_engine.nets.value_net import ValueEvaluator
+    from go_engine.nets.value_net import ValueNetRunner
     from go_engine.nets.weights import load_policy_weights
     from go_engine.training.rl_config import ValueConfig
     from go_engine.training.value_train import train_value
@@ -139,5 +139,5 @@ def test_value_net_on_a_frozen_policy_trunk(tmp_path):
         assert np.array_equal(variables["params"]["trunk"]["conv_0"][name], pvars["params"]["conv_0"][name])
     assert variables["params"]["conv_0"]["kernel"].shape[2] == 4 + 49  # trunk features + raw planes
     vs = ValueSet.load(data)
-    v = ValueEvaluator(tmp_path / "run" / "value.npz").values(vs.planes())
+    v = ValueNetRunner(tmp_path / "run" / "value.npz").values(vs.planes())
     assert np.mean((v - vs.z) ** 2) < 0.5

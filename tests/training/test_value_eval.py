@@ -66,7 +66,7 @@ def test_fast_rollouts_on_open_positions_are_means_of_k_outcomes(tmp_path):
 def test_equal_time_table_uses_the_nets_own_time(tmp_path):
     pytest.importorskip("jax")
     from go_engine.nets.value_config import ValueNetConfig, save_value_weights
-    from go_engine.nets.value_net import ValueEvaluator, init_value_variables
+    from go_engine.nets.value_net import ValueNetRunner, init_value_variables
     from go_engine.training.value_eval import equal_time_table, parse_sl_rollouts, position_boards, value_net_timing
     cfg = ValueNetConfig(board_size=N, layers=2, filters=4, first_kernel=3, in_planes=49, fc_units=8)
     weights = tmp_path / "value.npz"
@@ -74,7 +74,7 @@ def test_equal_time_table_uses_the_nets_own_time(tmp_path):
     data = _decided_set()
     timing = value_net_timing(str(weights), data, position_boards(data), repeats=1)
     # planes made from the replayed boards are the training loader's planes
-    assert np.allclose(timing["values"], ValueEvaluator(weights).values(data.planes()), atol=1e-6)
+    assert np.allclose(timing["values"], ValueNetRunner(weights).values(data.planes()), atol=1e-6)
     table = equal_time_table(str(weights), data, komi=0.5, ks={"random": (1, 4), "heuristic": (1, 2), "nakade": (1, 2),
                                                                          "pattern": (1, 2)},
                              rollout_weights=_pattern_weights(tmp_path))
