@@ -49,6 +49,11 @@ def add_gtp_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ponder", action="store_true",
                         help="search players keep searching on the opponent's time after genmove "
                              "(until the next command arrives)")
+    parser.add_argument("--first-run", choices=["background", "wait"],
+                        default=os.environ.get("GO_ENGINE_FIRST_RUN", "background"),
+                        help="alphago on a cold kernel cache (first start after an install): compile "
+                             "the search in a second process and play the policy network meanwhile "
+                             "(background), or compile before the first move (wait)")
     parser.add_argument("--log-level", default="WARNING",
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="stderr log level")
 
@@ -68,7 +73,8 @@ def config_from_args(args: argparse.Namespace) -> EngineConfig:
     if getattr(args, "no_resign", False):
         extra["resign"] = False
     options = PlayerOptions(seed=args.seed, seconds=args.time, playouts=args.playouts,
-                            threads=args.threads, extra=extra)
+                            threads=args.threads, extra=extra,
+                            compile_in_background=getattr(args, "first_run", "wait") == "background")
     return EngineConfig(size=args.size, komi=args.komi, player=args.player,
                         player_options=options, ownership_playouts=args.ownership_playouts,
                         seed=args.seed or 0, ponder=bool(getattr(args, "ponder", False)))

@@ -20,8 +20,11 @@ from pathlib import Path
 from types import MappingProxyType
 
 from go_engine.rules.game import Game
+from go_engine.jit_cache import kernels_warm, mark_warm
+from go_engine.players.first_run import PLAYER as FIRST_RUN_PLAYER, BackgroundCompile
 from go_engine.players.mcts import DEFAULT_ROLLOUT_PLAYOUT, MCTSPlayer, player_from_options
 from go_engine.players.options import OptionValue, check_option
+from go_engine.players.policy import PolicyPlayer
 from go_engine.players.protocol import SearchPlayer, TimeBudget
 from go_engine.search.mcts import MCTS, ProgressCallback, SearchResult
 from go_engine.nets.value_config import default_value_weights
@@ -54,12 +57,19 @@ class AlphaGoPlayer(SearchPlayer):
     name = "alphago"
 
     def __init__(self, seed: int | None = None, seconds: float | None = None, playouts: int | None = None,
-                 threads: int | None = None, extra: Mapping[str, OptionValue] | None = None):
+                 threads: int | None = None, extra: Mapping[str, OptionValue] | None = None,
+                 compile_in_background: bool = False):
+        """``compile_in_background``: on a cold Numba cache, compile the search in a second
+        process and answer with the policy network alone meanwhile (``players.first_run``);
+        interactive front ends set it, tests and matches leave it off."""
         self._kwargs = dict(seed=seed, seconds=seconds, playouts=playouts, threads=threads)
         self.extra = dict(extra or {})
         self._players: dict[int, MCTSPlayer] = {}
         self._current: MCTSPlayer | None = None
         self.descriptions: dict[int, str] = {}
+        self._compile_in_background = compile_in_background
+        self._compile: BackgroundCompile | None = None
+        self._quick: dict[int, PolicyPlayer] = {}
 
     # --- building the search for a size ------------------------------------------------------
     def networks_for(self, n: int) -> tuple[Path | None, Path | None]:
@@ -104,8 +114,29 @@ class AlphaGoPlayer(SearchPlayer):
             lam = player.mcts.config.mix_lambda
             self.descriptions[n] = (f"policy {policy.name}, " + (f"value {value.name}, lambda {lam}"
                                     if value is not None else "no value net, rollouts only"))
+            # one line in the GUI's engine console: which networks this size plays with
+            print(f"go-engine: {n}x{n}: {self.descriptions[n]}", file=sys.stderr, flush=True)
         self._players[n] = player
         return player
+
+    # --- the first run: search kernels compiling in another process --------------------------
+    def _quick_player(self, game: Game) -> PolicyPlayer | None:
+        """While the search kernels compile in the background (first run only), the policy
+        network alone for this size; None once the search is ready (or with no network)."""
+        if not self._compile_in_background:
+            return None
+        if self._compile is None:
+            self._compile = BackgroundCompile(sorted({game.n, 9, 19}))
+        if self._compile.ready():
+            return None
+        n = game.n
+        if n not in self._quick:
+            policy, _ = self.networks_for(n)
+            if policy is None:  # nothing quick to play with: wait for the search
+                self._compile.wait()
+                return None
+            self._quick[n] = PolicyPlayer(policy, seed=self._kwargs["seed"] or 0)
+        return self._quick[n]
 
     # --- the Player protocol -------------------------------------------------------------------
     def _select(self, game: Game) -> MCTSPlayer:
@@ -113,20 +144,35 @@ class AlphaGoPlayer(SearchPlayer):
         return self._current
 
     def new_game(self, game: Game) -> None:
-        self._select(game).new_game(game)
+        quick = self._quick_player(game)
+        if quick is not None:
+            quick.new_game(game)
+            return
+        self._select(game).new_game(game)  # the warm-up: compiles, or loads the cache
+        if self._compile_in_background and not kernels_warm(FIRST_RUN_PLAYER):
+            mark_warm(FIRST_RUN_PLAYER)  # compiled here: the next start needs no background compile
 
     def genmove(self, game: Game, color: int, budget: TimeBudget, *,
                 on_progress: ProgressCallback | None = None, progress_interval: float = 1.0) -> int:
         """``on_progress`` gets the search's state every ``progress_interval`` s (genmove_analyze)."""
+        quick = self._quick_player(game)
+        if quick is not None:
+            self._current = None  # no search behind this move: last_result is None
+            return quick.genmove(game, color, budget)
         return self._select(game).genmove(game, color, budget, on_progress=on_progress,
                                           progress_interval=progress_interval)
 
     def analyze(self, game: Game, color: int, should_stop: Callable[[], bool],
                 on_progress: ProgressCallback | None = None, interval: float = 1.0) -> SearchResult | None:
-        """GUI analysis and pondering (``MCTSPlayer.analyze``) with this size's search."""
+        """GUI analysis and pondering (``MCTSPlayer.analyze``) with this size's search; None
+        while the search is still compiling (first run)."""
+        if self._quick_player(game) is not None:
+            return None
         return self._select(game).analyze(game, color, should_stop, on_progress, interval)
 
     def genmove_cleanup(self, game: Game, color: int, budget: TimeBudget) -> int:
+        if self._compile is not None:
+            self._compile.wait()  # cleanup needs the search's ownership judgement
         return self._select(game).genmove_cleanup(game, color, budget)
 
     @property

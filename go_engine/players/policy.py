@@ -8,6 +8,7 @@ judge dead taken off (``ownership.final_status``, what ``final_status_list`` ans
 that rule it plays on inside settled territory until its own groups run out of eyes."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,8 @@ class PolicyPlayer:
             ev = PolicyNetRunner(self.weights, board_size=n)
             if ev.n != n:
                 raise ValueError(f"the policy weights are for {ev.n}x{ev.n}, the game is {n}x{n}")
+            if ev.path is not None:  # one line in the GUI's engine console: which network plays
+                print(f"go-engine: {n}x{n}: policy {ev.path.name}", file=sys.stderr, flush=True)
             self._evaluators[n] = ev
         return self._evaluators[n]
 

@@ -34,6 +34,7 @@ class PlayerOptions:
     playouts: int | None = None
     threads: int | None = None
     extra: Mapping[str, OptionValue] = field(default_factory=dict)
+    compile_in_background: bool = False  # first run: compile kernels in a second process (GUIs)
 
 
 def _make_random(options: PlayerOptions) -> "Player":
@@ -55,7 +56,8 @@ def _make_alphago(options: PlayerOptions) -> "Player":
     rollout search elsewhere. JAX loads when the first network is built."""
     from go_engine.players.alphago import AlphaGoPlayer
     return AlphaGoPlayer(seed=options.seed, seconds=options.seconds, playouts=options.playouts,
-                         threads=options.threads, extra=dict(options.extra))
+                         threads=options.threads, extra=dict(options.extra),
+                         compile_in_background=options.compile_in_background)
 
 
 def _make_policy(options: PlayerOptions) -> "Player":
