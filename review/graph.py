@@ -36,7 +36,7 @@ def graph_png(review: GameReview, title: str = "") -> bytes:
     ax.set_ylabel("black win rate")
     ax.set_yticks([0.0, 0.25, 0.5, 0.75, 1.0])
     ax.set_title(title or "win rate", fontsize=10)
-    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    ax.legend(loc="best", fontsize=8, framealpha=0.85)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

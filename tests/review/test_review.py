@@ -111,7 +111,7 @@ def test_the_annotated_sgf_parses_with_sabaki(reviewed):
     seen = json.loads(done.stdout)
     assert len(seen["moves"]) == 60
     assert all(m["comment"].startswith(f"Move {k}:") for k, m in enumerate(seen["moves"], start=1))
-    assert seen["moves"][BLUNDER - 1]["bm"] == "2" and seen["moves"][BLUNDER - 1]["vertex"] == "ab"
+    assert seen["moves"][BLUNDER - 1]["bm"] == "2" and seen["moves"][BLUNDER - 1]["vertex"] == "ah"  # A2
     assert seen["variations"] >= 1 and "Reviewed by go-engine" in seen["rootComment"]
 
 
@@ -122,10 +122,10 @@ HANDICAP_RESIGNED = ("(;FF[4]GM[1]SZ[9]KM[0.5]HA[2]AB[cc][gg]RE[W+R]C[a handicap
 TWO_PASSES = "(;FF[4]GM[1]SZ[7]KM[-3];B[dd];W[];B[])"
 
 
-def review_text(tmp_path: Path, text: str, name: str, *extra: str) -> subprocess.CompletedProcess:
+def review_text(tmp_path: Path, text: str, name: str, *more_games: str) -> subprocess.CompletedProcess:
     path = tmp_path / name
     path.write_text(text)
-    return run_cli("review", str(path), "--player", "mcts", "--visits", "32", "--no-progress", *extra)
+    return run_cli("review", str(path), *more_games, "--player", "mcts", "--visits", "32", "--no-progress")
 
 
 def test_handicap_komi_passes_and_resignation(tmp_path):
@@ -142,6 +142,16 @@ def test_handicap_komi_passes_and_resignation(tmp_path):
     assert COMMENT.search(nodes[1].get("C")).group(3) == "pass"
     summary = (tmp_path / "hc.review.md").read_text()
     assert "handicap 2" in summary and "result W+R" in summary
+
+
+def test_setup_stones_of_both_colours_and_white_first(tmp_path):
+    done = review_text(tmp_path, "(;FF[4]GM[1]SZ[9]KM[6.5]AB[cc][dd]AW[ee]PL[W];W[gg];B[cg])", "setup.sgf")
+    assert done.returncode == 0, done.stderr
+    game = sgfmill_sgf.Sgf_game.from_bytes((tmp_path / "setup.review.sgf").read_bytes())
+    black, white, empty = game.get_root().get_setup_stones()
+    assert (black, white, empty) == ({(6, 2), (5, 3)}, {(4, 4)}, set())
+    assert game.get_root().get("PL") == "w" and game.get_komi() == 6.5
+    assert [n.get_move() for n in main_line(game)] == [("w", (2, 6)), ("b", (2, 2))]
 
 
 def test_a_game_ended_by_two_passes_is_scored_not_searched(tmp_path):
