@@ -84,10 +84,11 @@ def cmd_review(args: argparse.Namespace) -> int:
     from go_engine.rules.sgf import SGFError, iter_sgf_texts, read_moves, record_to_game
     from go_engine.review.annotate import annotated_sgf
     from go_engine.review.game_review import review_record
-    from go_engine.review.graph import save_graph
+    from go_engine.review.graph import require_matplotlib, save_graph
     from go_engine.review.summary import summary_markdown
 
     budget = _budget(args)
+    require_matplotlib()
     out = Path(args.out) if args.out else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,14 @@ from go_engine.review.game_review import GameReview
 MARKS = {"blunder": ("#d62728", 60), "mistake": ("#ff7f0e", 36)}  # colour, marker area
 
 
+def require_matplotlib() -> None:
+    """Fail before a long review, not after it, when matplotlib is missing."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise SystemExit("go-engine review: the win-rate graph needs matplotlib (pip install matplotlib)") from None
+
+
 def graph_png(review: GameReview, title: str = "") -> bytes:
     """The graph as PNG bytes."""
     from matplotlib.figure import Figure  # a bare Figure: no pyplot state, safe off the main thread

@@ -187,3 +187,21 @@ def test_a_folder_is_reviewed_game_by_game(tmp_path):
     done = run_cli("review", str(games), "--out", str(out), "--player", "mcts", "--visits", "16", "--no-progress")
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.glob("*.sgf")) == ["one.review.sgf", "two-2.review.sgf", "two.review.sgf"]
+
+
+def test_the_pass_reuses_the_tree_along_the_main_line():
+    """Each search starts from the subtree the previous one grew under the move played: the
+    visits it inherits count towards the budget, so it adds fewer than the budget."""
+    from go_engine.players.position_analysis import AnalysisBudget
+    from go_engine.players.registry import PlayerOptions, make_player
+    from go_engine.review.game_review import review_record
+    from go_engine.rules.sgf import read_moves
+
+    record = read_moves("(;FF[4]GM[1]SZ[9]KM[7];B[ee];W[cc];B[gc];W[cg];B[gg])")
+    player = make_player("mcts", PlayerOptions(seed=1))
+    review = review_record(record, player, AnalysisBudget(visits=400))
+    assert len(review.positions) == 6 and len(review.moves) == 5
+    first, later = review.positions[0], review.positions[1:]
+    assert first.simulations == 400 and first.root_visits == 400
+    assert all(p.root_visits >= 400 for p in later)
+    assert any(p.simulations < 400 for p in later)  # some of the budget came with the tree
