@@ -4,13 +4,22 @@ AlphaGo's leaf evaluation: priors from the SL policy network, a value from the v
 (mixed with the playout result by the search, ``SearchConfig.mix_lambda``). One call
 evaluates a whole batch of leaves: the feature planes are computed in Numba (one
 ``fill_planes`` per leaf, 49 planes: the policy net reads the first 48, the value net all 49),
-then each network runs once on the batch (jitted, padded to a few fixed batch sizes).
+then both networks run in one jitted call that also turns the policy's logits into the priors.
+
+Speed (``benchmarks/results/profile_default_player.md``): one XLA call on these small
+convolutions keeps one core busy whatever XLA's thread settings, while two calls from two
+threads keep both busy; so ``evaluate`` may be called from several threads at once (each has
+its own feature scratch; ``thread_safe``), and the search overlaps the batches it has in
+flight. Batches are padded to a compiled size: every size up to 8 (a search's batches hold
+3-11 new leaves; padding them to 8 or 16 wasted a quarter of the network time), then a few
+larger ones.
 
 The pass gets a small fixed prior (the policy net has no pass output); the search renormalises
 priors over the legal moves. Imports JAX when built: load it only when a network player is chosen.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,10 +27,42 @@ import numpy as np
 
 from go_engine.features.planes import N_POLICY_PLANES, N_VALUE_PLANES, FeatureScratch, fill_planes
 from go_engine.rules.position import ZOBRIST, Position
-from go_engine.nets.policy_inference import BUCKETS
 from go_engine.search.evaluators import Evaluator
 
 PASS_PRIOR = 1e-3   # the policy net never predicts a pass; the search still considers it
+EXACT_BUCKETS = 8    # batches of up to this many positions run at their own size
+LARGE_BUCKETS = (12, 16, 24, 32, 48, 64, 128, 256, 512, 1024)
+MAX_CALL = LARGE_BUCKETS[-1]
+
+
+def batch_bucket(b: int) -> int:
+    """The compiled batch size that a batch of b <= MAX_CALL positions is padded to."""
+    return b if b <= EXACT_BUCKETS else next(s for s in LARGE_BUCKETS if s >= b)
+
+
+def priors_and_values_fn(policy_config, value_config, pass_prior: float = PASS_PRIOR):
+    """A jitted ``(policy vars, value vars | None, planes uint8[B, n, n, 49], 1/temperature) ->
+    (priors float32[B, n*n+1], values float32[B])``: both networks and the softmax in one XLA
+    call (one dispatch and one transfer per batch instead of two, and no NumPy softmax)."""
+    import jax
+    import jax.numpy as jnp
+
+    from go_engine.nets.policy_net import PolicyNet
+    from go_engine.nets.value_net import ValueNet
+    policy_net = PolicyNet(policy_config)
+    value_net = ValueNet(value_config) if value_config is not None else None
+
+    @jax.jit
+    def run(policy_vars, value_vars, planes, inv_temperature):
+        logits = policy_net.apply(policy_vars, planes[..., :N_POLICY_PLANES], train=False)
+        probs = jax.nn.softmax(logits * inv_temperature, axis=-1) * (1.0 - pass_prior)
+        passes = jnp.full((planes.shape[0], 1), pass_prior, probs.dtype)
+        priors = jnp.concatenate([probs, passes], axis=1)
+        if value_net is None:
+            return priors, jnp.zeros(planes.shape[0], jnp.float32)
+        return priors, value_net.apply(value_vars, planes)
+
+    return run
 
 
 class NetworkEvaluator(Evaluator):
@@ -29,6 +70,7 @@ class NetworkEvaluator(Evaluator):
     ``value`` None gives 0 for every leaf, so the search must rely on playouts)."""
 
     native_prior = None   # the search calls ``evaluate`` once per batch
+    thread_safe = True    # ``evaluate`` may run on several threads at once
 
     def __init__(self, policy: str | Path, value: str | Path | None, board_size: int,
                  prior_temperature: float = 1.0):
@@ -46,18 +88,28 @@ class NetworkEvaluator(Evaluator):
                 raise ValueError(f"value weights {value} are for {self.value.n}x{self.value.n}, "
                                  f"not {board_size}x{board_size}")
         self.prior_temperature = prior_temperature
-        self._scratch = FeatureScratch(board_size)
+        self._fn = priors_and_values_fn(self.policy.config, self.value.config if self.value else None)
+        self._local = threading.local()   # each calling thread's feature scratch
+        self._count_lock = threading.Lock()
         self.calls = 0
         self.positions = 0
 
     def _run_networks(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(policy log-probs float32[B, n*n], values float32[B]) of a padded batch."""
-        logp = self.policy.log_probs(np.ascontiguousarray(planes[..., :N_POLICY_PLANES]))
-        if self.value is not None:
-            values = self.value.values(planes).astype(np.float32)
-        else:
-            values = np.zeros(len(planes), np.float32)
-        return logp, values
+        """(priors float32[B, n*n+1], values float32[B]) of B <= MAX_CALL positions' planes,
+        padded to a compiled size."""
+        b = len(planes)
+        size = batch_bucket(b)
+        if size > b:
+            planes = np.concatenate([planes, np.zeros((size - b,) + planes.shape[1:], np.uint8)])
+        priors, values = self._fn(self.policy.variables, self.value.variables if self.value else None,
+                                  planes, np.float32(1.0 / self.prior_temperature))
+        return np.asarray(priors)[:b], np.asarray(values, np.float32)[:b]
+
+    def _scratch(self) -> FeatureScratch:
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = FeatureScratch(self.n)
+        return scratch
 
     @property
     def has_value(self) -> bool:
@@ -66,7 +118,7 @@ class NetworkEvaluator(Evaluator):
     def planes(self, positions: Sequence[Position]) -> np.ndarray:
         """uint8[B, n, n, 49] for the leaves, each from its side to move's view."""
         n = self.n
-        s = self._scratch
+        s = self._scratch()
         out = np.zeros((len(positions), n, n, N_VALUE_PLANES), np.uint8)
         for b, pos in enumerate(positions):
             fill_planes(pos.color, pos.links, pos.info, ZOBRIST, s.st_color, s.st_links, s.st_info,
@@ -74,33 +126,23 @@ class NetworkEvaluator(Evaluator):
         return out
 
     def warm_up(self, max_batch: int) -> None:
-        """Compile both networks for every padded batch size up to ``max_batch`` (JAX compiles
-        once per shape; a compile in the middle of a timed move costs seconds)."""
+        """Compile the networks for every padded size that a batch of up to ``max_batch``
+        positions needs (JAX compiles once per shape; a compile in the middle of a timed move
+        costs a second)."""
         n = self.n
-        for size in BUCKETS:
-            planes = np.zeros((size, n, n, N_VALUE_PLANES), np.uint8)
-            self._run_networks(planes)
-            if size >= max_batch:
-                break
+        largest = batch_bucket(min(MAX_CALL, max_batch))
+        for size in sorted({batch_bucket(b) for b in range(1, largest + 1)}):
+            self._run_networks(np.zeros((size, n, n, N_VALUE_PLANES), np.uint8))
 
     def evaluate(self, positions: Sequence[Position]) -> tuple[np.ndarray, np.ndarray]:
         """(priors float32[B, n*n+1], values float32[B] for each side to move)."""
-        n = self.n
-        b = len(positions)
         planes = self.planes(positions)
-        size = next((s for s in BUCKETS if s >= b), b)
-        if size > b:  # pad to a compiled shape, the same for both networks
-            planes = np.concatenate([planes, np.zeros((size - b,) + planes.shape[1:], np.uint8)])
-        logp, values = self._run_networks(planes)
-        logp, values = logp[:b], values[:b]
-        if self.prior_temperature != 1.0:
-            logp = logp / self.prior_temperature
-        logp = logp - logp.max(axis=1, keepdims=True)
-        probs = np.exp(logp)
-        probs /= probs.sum(axis=1, keepdims=True)
-        priors = np.empty((len(positions), n * n + 1), np.float32)
-        priors[:, :-1] = probs * (1.0 - PASS_PRIOR)
-        priors[:, -1] = PASS_PRIOR
-        self.calls += 1
-        self.positions += len(positions)
+        if len(planes) <= MAX_CALL:
+            priors, values = self._run_networks(planes)
+        else:
+            outs = [self._run_networks(planes[s:s + MAX_CALL]) for s in range(0, len(planes), MAX_CALL)]
+            priors, values = np.concatenate([o[0] for o in outs]), np.concatenate([o[1] for o in outs])
+        with self._count_lock:
+            self.calls += 1
+            self.positions += len(positions)
         return priors, values

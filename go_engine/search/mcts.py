@@ -22,7 +22,10 @@ Drivers sharing the kernels:
   playouts of the others and the threads meet once per chunk; not reproducible;
 - ``parallel="auto"`` (default): lanes for a search with a clock (the speed matters), batch for
   a fixed number of simulations (the fixed-playouts mode, reproducible for a seed);
-- a Python evaluator (a network): ``evaluator.evaluate`` once per batch, playouts in prange.
+- a Python evaluator (a network): ``evaluator.evaluate`` once per batch on a network thread,
+  the batch's playouts on a playout thread (prange), and ``batches_in_flight`` batches at a
+  time: the next batch is selected before the oldest is backed up, so the network, the
+  playouts and this thread's tree work overlap (reproducible for a seed all the same).
 The search never imports JAX.
 
 ``MCTS`` keeps the tree between moves: ``search(game, ...)`` first walks the root down the
@@ -34,7 +37,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numba
@@ -76,10 +80,14 @@ class SearchConfig:
     prior: str = "heuristic"         # native priors when no evaluator is given
     seed: int = 0
     min_chunk_seconds: float = 0.02  # time between checks of the clock and the early stop
+    batches_in_flight: int = 2       # with a Python evaluator (a network): batches selected before
+    #                                  the oldest is backed up, so the network evaluates one batch
+    #                                  while this thread expands, backs up and selects the next
+    #                                  (1: one batch at a time; both are reproducible for a seed)
 
     def __post_init__(self) -> None:
         if (self.batch_size < 1 or self.expand_threshold < 0 or not 0.0 <= self.mix_lambda <= 1.0
-                or self.leaf_rollouts < 1):
+                or self.leaf_rollouts < 1 or self.batches_in_flight < 1):
             raise ValueError(f"invalid search config: {self}")
         if self.parallel not in ("batch", "lanes", "auto"):
             raise ValueError(f"parallel must be 'batch', 'lanes' or 'auto', got {self.parallel!r}")
@@ -142,6 +150,23 @@ class SearchResult:
 
 
 ProgressCallback = Callable[[SearchResult], None]
+
+
+@dataclass
+class _Batch:
+    """A batch of leaves between selection and backup (``MCTS._start_batch``)."""
+
+    lane: "Lane"
+    size: int
+    live: int                   # leaves that will be backed up (collisions excluded)
+    kinds: np.ndarray           # [size] LEAF_* of each leaf (a view into the lane)
+    pending: np.ndarray         # leaf indices whose new node awaits the evaluator's priors
+    positions: list[Position]   # copies of those leaves' positions, in ``pending`` order
+    has_value: np.ndarray       # [size] bool: the evaluator values this leaf
+    need_rollout: bool
+    repeats: int                # playouts per leaf
+    network: Future | None      # the evaluator's (priors, values), when run on its thread
+    playouts: Future | None
 
 
 class Lane:
@@ -233,13 +258,19 @@ class MCTS:
         self._rng_seed = config.seed
         self.total_rollouts = 0
         self._pool: ThreadPoolExecutor | None = None
+        self._net_pool: ThreadPoolExecutor | None = None
+        self._in_flight: deque[_Batch] = deque()   # Python-evaluator batches, oldest first
+        self._lane_turn = 0
 
     # --- tree management -------------------------------------------------------------------
     def _alloc_work(self, n: int) -> None:
-        """Per-lane work arrays for board size n (one lane per thread)."""
+        """Per-lane work arrays for board size n (one lane per thread, and one per batch in
+        flight with a Python evaluator)."""
         self._n = n
         lanes = max(1, self.config.threads or numba.config.NUMBA_NUM_THREADS) \
             if self.config.parallel != "batch" else 1
+        if self.evaluator.native_prior is None:
+            lanes = max(lanes, self.config.batches_in_flight)
         self.lane_stack, self.lanes = allocate_lanes(lanes, n, self.config.batch_size,
                                                      self._rng_seed * 7919 + 1)
         self.lane_shared = np.zeros(LANE_CELLS, np.int64)
@@ -342,6 +373,7 @@ class MCTS:
         """
         if simulations is None and seconds is None:
             raise ValueError("give simulations and/or seconds")
+        self._drain()  # batches a failed search left in flight belong to the tree as it stands
         self.sync(game)
         t0 = time.perf_counter()
         deadline = t0 + seconds if seconds is not None else math.inf
@@ -379,8 +411,7 @@ class MCTS:
             elif native:
                 done += self._native_batches(game, batches, size)
             else:
-                for _ in range(batches):
-                    done += self._python_batch(game, size)
+                done += self._python_batches(game, batches, size)
             now = time.perf_counter()
             elapsed = now - t0
             rate = done / elapsed if elapsed > 0 and done > 0 else None
@@ -390,6 +421,7 @@ class MCTS:
             if should_stop is not None and should_stop():
                 interrupted = True
                 break
+        self._drain()
         return self._result(done, time.perf_counter() - t0, stopped_early, interrupted, with_pvs)
 
     def _native_lanes(self, game: Game, sims: int) -> int:
@@ -429,28 +461,71 @@ class MCTS:
         self.total_rollouts += batches * size
         return int(done)
 
-    def _python_batch(self, game: Game, size: int) -> int:
-        """One batch with a Python evaluator: select; copy the new leaves' positions; play the
-        leaves out on a worker thread (Numba, no GIL) while the evaluator (a network) runs on
-        this one; expand the new nodes with the returned priors; back up. With mix_lambda 0 and
-        a value for every leaf, only terminal leaves are scored and nothing is played out."""
-        t = self.tree
-        L = self.lanes[0]
+    def _python_batches(self, game: Game, batches: int, size: int) -> int:
+        """``batches`` batches of ``size`` leaves with a Python evaluator, pipelined: each batch
+        is started (selected, its network call and playouts handed to their threads) before the
+        oldest batch in flight is finished (expanded, backed up), so the network never waits for
+        this thread's tree work. Up to ``batches_in_flight`` batches are in flight, each on a
+        lane of its own; the last ones stay in flight for the next call (``_drain`` ends them).
+        Returns the simulations started (collisions excluded)."""
+        depth = self.config.batches_in_flight
+        started = 0
+        try:
+            for _ in range(batches):
+                lane = self.lanes[self._lane_turn % depth]
+                self._lane_turn += 1
+                batch = self._start_batch(game, lane, size)
+                started += batch.live
+                self._in_flight.append(batch)
+                if len(self._in_flight) >= depth:
+                    self._finish_batch(self._in_flight.popleft())
+        except BaseException:
+            self._abandon_in_flight()
+            raise
+        return started
+
+    def _drain(self) -> None:
+        """Finish every batch still in flight (the end of a search)."""
+        try:
+            while self._in_flight:
+                self._finish_batch(self._in_flight.popleft())
+        except BaseException:
+            self._abandon_in_flight()
+            raise
+
+    def _abandon_in_flight(self) -> None:
+        """After an error: wait for the worker threads, drop their batches and the tree (it holds
+        their virtual loss), so that the next search starts clean."""
+        for batch in self._in_flight:
+            for future in (batch.network, batch.playouts):
+                if future is not None:
+                    future.exception()
+        self._in_flight.clear()
+        self.forget()
+
+    def _start_batch(self, game: Game, L: Lane, size: int) -> _Batch:
+        """Select a batch of leaves into lane L; copy the new leaves' positions; hand them to the
+        network thread (when batches overlap) and the leaves to the playout thread (Numba, no
+        GIL). With mix_lambda 0 and a value for every leaf, only terminal leaves are scored and
+        nothing is played out."""
         rcolor, rlinks, rinfo, rhash, hist, nhist = self._root_arrays()
         no_priors = np.empty(0, np.float32)
-        live = tr.select_leaves(t, self.fparams, self._iparams(1), rcolor, rlinks, rinfo, rhash, hist,
+        live = tr.select_leaves(self.tree, self.fparams, self._iparams(1), rcolor, rlinks, rinfo, rhash, hist,
                                 nhist, ZOBRIST, L.wcolor, L.wlinks, L.winfo, L.path_edge,
                                 L.path_node, L.path_hash, L.path_len, L.nodes_len,
                                 L.leaf_kind, size, no_priors, L.locs, L.scores, L.first_ply,
                                 self.pol, L.leaf_block)
         kinds = L.leaf_kind[:size]
         pending = np.flatnonzero(kinds == tr.LEAF_PENDING)
-        positions = [self._leaf_position(int(i)) for i in pending]  # copies: playouts change the leaves
+        positions = [self._leaf_position(L, int(i)) for i in pending]  # copies: playouts change the leaves
         lam = self.config.mix_lambda
         rave = self.config.rave_equiv > 0
         has_value = np.zeros(size, bool)
         has_value[pending] = self.evaluator.has_value
         need_rollout = not (lam == 0.0 and np.all(has_value | (kinds >= tr.LEAF_TERMINAL)))
+        network = None
+        if positions and self.config.batches_in_flight > 1:
+            network = self._network_pool().submit(self.evaluator.evaluate, positions)
         playouts = None
         repeats = self.config.leaf_rollouts
         if need_rollout and repeats > 1:
@@ -466,14 +541,27 @@ class MCTS:
                 self.pol, L.owner, L.own, L.out_z, size, rave, L.first_ply, L.path_len)
         else:
             L.out_z[:size] = 0.0
+        return _Batch(L, size, int(live), kinds, pending, positions, has_value, need_rollout, repeats,
+                      network, playouts)
+
+    def _finish_batch(self, batch: _Batch) -> None:
+        """Expand a started batch's new nodes with the evaluator's priors (waiting for the
+        network thread, or calling the evaluator here when batches do not overlap), wait for
+        its playouts, and back up ``V = (1 - lambda) v + lambda z``."""
+        t = self.tree
+        L, size, kinds = batch.lane, batch.size, batch.kinds
+        _, _, _, rhash, hist, nhist = self._root_arrays()
         v_black = np.zeros(size, np.float64)
         try:
-            if positions:
-                priors, values = self.evaluator.evaluate(positions)
+            if batch.positions:
+                if batch.network is not None:
+                    priors, values = batch.network.result()
+                else:
+                    priors, values = self.evaluator.evaluate(batch.positions)
                 priors = np.asarray(priors, np.float32)
-                for j, i in enumerate(pending):
+                for j, i in enumerate(batch.pending):
                     i = int(i)
-                    pos = positions[j]
+                    pos = batch.positions[j]
                     node = int(L.path_node[i, L.nodes_len[i] - 1])
                     depth = int(L.path_len[i])
                     h = L.path_hash[i, depth - 1] if depth > 0 else rhash
@@ -483,18 +571,18 @@ class MCTS:
                     sign = 1.0 if pos.to_play == bk.BLACK else -1.0
                     v_black[i] = sign * float(values[j])
         finally:
-            if playouts is not None:
-                playouts.result()
-                self.total_rollouts += size * repeats
+            if batch.playouts is not None:
+                batch.playouts.result()
+                self.total_rollouts += size * batch.repeats
+        lam = self.config.mix_lambda
         z = L.out_z[:size]
-        if need_rollout:
-            values_black = np.where(has_value, (1.0 - lam) * v_black + lam * z, z)
+        if batch.need_rollout:
+            values_black = np.where(batch.has_value, (1.0 - lam) * v_black + lam * z, z)
         else:
             values_black = v_black
         values_black = np.where(kinds == tr.LEAF_TERMINAL, z, values_black)
         tr.backup(t, L.path_edge, L.path_node, L.path_len, L.nodes_len, L.leaf_kind,
-                  values_black, size, rave, L.first_ply, L.leaf_block, L.leaf_edges)
-        return int(live)
+                  values_black, size, self.config.rave_equiv > 0, L.first_ply, L.leaf_block, L.leaf_edges)
 
     def _playout_threads(self) -> int:
         return min(self.config.threads or numba.config.NUMBA_NUM_THREADS, numba.config.NUMBA_NUM_THREADS)
@@ -505,9 +593,18 @@ class MCTS:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="playouts")
         return self._pool
 
-    def _leaf_position(self, i: int) -> Position:
+    def _network_pool(self) -> ThreadPoolExecutor:
+        """Threads that run the evaluator on the batches in flight while this one works on the
+        tree: one per batch when the evaluator may run on several threads at once (two network
+        calls keep two cores busy, one call only one), else one."""
+        if self._net_pool is None:
+            # an evaluator says so with ``thread_safe``; any other is called from one thread
+            workers = self.config.batches_in_flight if getattr(self.evaluator, "thread_safe", False) else 1
+            self._net_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="network")
+        return self._net_pool
+
+    def _leaf_position(self, L: Lane, i: int) -> Position:
         n = self._n
-        L = self.lanes[0]
         pos = Position(n)
         pos.color[:] = L.wcolor[i]
         pos.links[:, :] = L.wlinks[i]
