@@ -11,6 +11,7 @@ import the match harness; and nothing imports a front end by its folder name.
 from __future__ import annotations
 
 import ast
+import runpy
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,9 +21,9 @@ REPO = Path(__file__).resolve().parents[1]
 LAYERS = ("rules", "playouts", "features", "search", "nets", "players")
 BASE = ("go_engine", "go_engine.atomic_io", "go_engine.shipped", "go_engine.data")  # below every layer
 FRONT_ENDS = ("go_engine.gtp", "go_engine.training", "go_engine.match", "go_engine.review")
-FOLDERS = {"go_engine": "go_engine", "gtp": "go_engine.gtp", "training": "go_engine.training",
-           "match": "go_engine.match", "review": "go_engine.review"}
-FOLDER_NAMES = ("gtp", "training", "match", "review", "data")  # installed only under go_engine.*
+SETUP_FOLDERS = runpy.run_path(str(REPO / "setup.py"), run_name="setup_under_test")["FOLDERS"]
+FOLDERS = {"go_engine": "go_engine", **{folder: name for name, folder in SETUP_FOLDERS.items()}}
+FOLDER_NAMES = tuple(SETUP_FOLDERS.values())  # installed only under go_engine.*
 
 
 def module_name(path: Path) -> str:
