@@ -12,17 +12,16 @@ import logging
 import sys
 from pathlib import Path
 
-from go_engine.players.registry import PlayerOptions, make_player, player_names
+from go_engine.players.registry import PlayerOptions, make_player
 
-log = logging.getLogger(__name__)
-
+SEARCH_PLAYERS = ("alphago", "mcts")  # the players with a search tree to read win rates from
 DEFAULT_VISITS = 500       # per position; KataGo-style: the visits the tree kept count too
 MAX_LINE_BYTES = 4 << 20   # longest JSON query line read (a 19x19 game is about 10 kB)
 REVIEW_SUFFIX = ".review"  # GAME.sgf -> GAME.review.sgf, GAME.review.png, GAME.review.md
 
 
 def _add_player_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--player", default="alphago", choices=player_names(),
+    parser.add_argument("--player", default="alphago", choices=SEARCH_PLAYERS,
                         help="whose search analyses (alphago: networks + search, the default; mcts: "
                              "rollout search)")
     parser.add_argument("--visits", type=int, default=DEFAULT_VISITS,
