@@ -51,6 +51,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(merged))
         return 0
+    if args.what == "all":
+        from go_engine.training.bench_all import cmd_bench_all
+        return cmd_bench_all(args)
     if args.what == "net":
         from go_engine.training.cli import cmd_bench_net
         return cmd_bench_net(args)
@@ -82,9 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     bench = sub.add_parser("bench", help="measure the speed of the engine's hot loops")
-    bench.add_argument("what", choices=["board", "search", "net", "rollout"],
+    bench.add_argument("what", choices=["board", "search", "net", "rollout", "all"],
                        help="board: uniform random playouts; search: MCTS simulations/s by threads; "
-                            "net: policy-net inference and training; rollout: rollout-policy playouts")
+                            "net: policy-net inference and training; rollout: rollout-policy playouts; "
+                            "all: every figure in one table, saved as JSON and PNG")
     bench.add_argument("--threads", default="1,2", help="search: comma-separated thread counts")
     bench.add_argument("--sizes", default="9,19", help="comma-separated board sizes")
     bench.add_argument("--seconds", type=float, default=3.0, help="measuring time per size")
@@ -92,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--weights", default=None, help="net/rollout: weight file (default: data/policy_<n>.npz, data/rollout_<n>.npz)")
     bench.add_argument("--board-size", type=int, default=19, help="net: board size of the default weights")
     bench.add_argument("--batches", default="1,8,64", help="net: comma-separated inference batch sizes")
+    bench.add_argument("--pachi", default=None, metavar="PATH",
+                       help="all: a Pachi binary (../shared/anchors/build-pachi.sh) whose figures go beside ours")
+    bench.add_argument("--out", default="benchmarks/results/bench", help="all: folder for the JSON and PNG")
     bench.set_defaults(func=_cmd_bench)
 
     from go_engine.training import cli as training_cli  # argparse only; the pipelines load on use
