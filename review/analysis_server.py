@@ -152,7 +152,7 @@ class AnalysisServer:
         budget = AnalysisBudget(visits=query.max_visits or self.default_visits, seconds=self.max_seconds)
         analysis = analyze_position(player, query.game_at(task.turn), budget, should_stop=task.stop.is_set,
                                     ownership=query.include_ownership, priors=query.include_policy)
-        return analysis_response(query, task.turn, analysis, self.perspective)
+        return analysis_response(query, task.turn, analysis, query.perspective or self.perspective)
 
 
 def json_line(obj: dict[str, Any]) -> str:

@@ -6,7 +6,9 @@ Queries (one JSON object per line), fields as KataGo documents them:
 ``initialStones``, ``initialPlayer``, ``rules``, ``komi``, ``boardXSize``/``boardYSize``
 (required, equal: square boards only), ``analyzeTurns`` (default: the last position),
 ``maxVisits``, ``includeOwnership``, ``includePolicy``; ``priority``/``priorities`` and
-``includePVVisits`` are accepted and ignored (a ``warning`` object says so). Actions:
+``includePVVisits`` are accepted and ignored (a ``warning`` object says so), and so is every
+``overrideSettings`` entry but ``reportAnalysisWinratesAs``, which is honoured for the query;
+``includeMovesOwnership`` and ``includeOwnershipStdev`` are accepted when false. Actions:
 ``query_version``, ``terminate`` (``terminateId``, optional ``turnNumbers``), ``terminate_all``,
 ``clear_cache`` (there is no cache: acknowledged only).
 
@@ -52,11 +54,12 @@ from go_engine.search.root_stats import move_value, reported_moves, root_value
 MAX_KOMI = 150.0  # KataGo's limit
 PERSPECTIVES = ("BLACK", "WHITE", "SIDETOMOVE")
 QUERY_FIELDS = {"id", "moves", "initialStones", "initialPlayer", "rules", "komi", "boardXSize",
-                "boardYSize", "analyzeTurns", "maxVisits", "includeOwnership", "includePolicy"}
+                "boardYSize", "analyzeTurns", "maxVisits", "includeOwnership", "includePolicy",
+                "overrideSettings"}
 IGNORED_FIELDS = {"priority", "priorities", "includePVVisits"}  # accepted, with a warning
-UNSUPPORTED_FIELDS = {"avoidMoves", "allowMoves", "overrideSettings", "rootPolicyTemperature",
-                      "rootFpuReductionMax", "includeMovesOwnership", "includeOwnershipStdev",
-                      "reportDuringSearchEvery", "whiteHandicapBonus", "analysisPVLen",
+NOT_PRODUCED_FLAGS = {"includeMovesOwnership", "includeOwnershipStdev"}  # false is fine, true refused
+UNSUPPORTED_FIELDS = {"avoidMoves", "allowMoves", "rootPolicyTemperature",
+                      "rootFpuReductionMax", "reportDuringSearchEvery", "whiteHandicapBonus", "analysisPVLen",
                       "includeNoResultValue", "humanSLProfile"}
 ACTIONS = {"query_version", "terminate", "terminate_all", "clear_cache"}
 ACTION_FIELDS = {"query_version": {"id", "action"}, "clear_cache": {"id", "action"},
@@ -105,6 +108,7 @@ class AnalysisQuery:
     include_ownership: bool
     include_policy: bool
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    perspective: str | None = None          # overrideSettings.reportAnalysisWinratesAs
 
     def game_at(self, turn: int) -> Game:
         """A fresh ``Game`` at position ``turn`` (its own copy: workers may hold several)."""
@@ -236,6 +240,11 @@ def handicap_bonus(rules: Any, qid: str) -> str:
 def _parse_query(obj: dict[str, Any], qid: str) -> AnalysisQuery:
     warnings = []
     for key in obj:
+        if key in NOT_PRODUCED_FLAGS:
+            if obj[key] is not False:
+                raise QueryError(f"field {key!r} cannot be produced by go-engine (only false is accepted)",
+                                 query_id=qid, field_name=key)
+            continue
         if key in UNSUPPORTED_FIELDS:
             raise QueryError(f"field {key!r} is not supported by go-engine", query_id=qid, field_name=key)
         if key in IGNORED_FIELDS:
@@ -298,7 +307,25 @@ def _parse_query(obj: dict[str, Any], qid: str) -> AnalysisQuery:
     if visits is not None and not (_is_int(visits) and visits >= 1):
         raise QueryError("'maxVisits' must be a positive integer", query_id=qid, field_name="maxVisits")
     return AnalysisQuery(qid, start, moves, list(turns), visits, _flag(obj, "includeOwnership", qid),
-                         _flag(obj, "includePolicy", qid), warnings)
+                         _flag(obj, "includePolicy", qid), warnings,
+                         _overrides(obj.get("overrideSettings", {}), qid, warnings))
+
+
+def _overrides(settings: Any, qid: str, warnings: list[dict[str, Any]]) -> str | None:
+    """``overrideSettings``: ``reportAnalysisWinratesAs`` is honoured for this query; any other
+    setting names a knob of KataGo's search and is ignored, with a warning for each."""
+    if not isinstance(settings, dict):
+        raise QueryError("'overrideSettings' must be an object", query_id=qid, field_name="overrideSettings")
+    perspective = None
+    for key, value in settings.items():
+        if key == "reportAnalysisWinratesAs":
+            if not isinstance(value, str) or value.upper() not in PERSPECTIVES:
+                raise QueryError(f"reportAnalysisWinratesAs must be one of {', '.join(PERSPECTIVES)}",
+                                 query_id=qid, field_name="overrideSettings")
+            perspective = value.upper()
+        else:
+            warnings.append({"warning": f"override {key!r} is ignored", "field": "overrideSettings", "id": qid})
+    return perspective
 
 
 def _setup_has_dead_chain(game: Game) -> bool:

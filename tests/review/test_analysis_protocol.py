@@ -160,6 +160,22 @@ def test_out_of_order_answers_and_terminate(engine):
         assert r.get("noResults") is True or r["rootInfo"]["visits"] < 10_000_000
 
 
+def test_perspective_override_and_knobs_that_are_only_ignored(engine):
+    # two passes end the game on an empty board: white wins by komi, whoever is asked
+    over = [["B", "pass"], ["W", "pass"]]
+    engine.send(query("as-black", over))
+    engine.send(query("as-white", over, overrideSettings={"reportAnalysisWinratesAs": "WHITE",
+                                                          "wideRootNoise": 0.04},
+                      includeMovesOwnership=False, priority=1))
+    got = {}
+    while len(got) < 4:
+        r = engine.next()
+        got[(r["id"], "warning" in r, r.get("field"))] = r
+    assert got[("as-black", False, None)]["rootInfo"]["winrate"] == 0.0
+    assert got[("as-white", False, None)]["rootInfo"]["winrate"] == 1.0
+    assert ("as-white", True, "overrideSettings") in got and ("as-white", True, "priority") in got
+
+
 @pytest.mark.parametrize("line, qid, field", [
     ('{"id": "cut", "moves": [', "cut", None),
     ("not json at all", None, None),
@@ -173,6 +189,8 @@ def test_out_of_order_answers_and_terminate(engine):
     (json.dumps(query("far", [["B", "Z9"]])), "far", "moves"),
     (json.dumps(query("turns", analyzeTurns=[2])), "turns", "analyzeTurns"),
     (json.dumps(query("avoid", avoidMoves=[])), "avoid", "avoidMoves"),
+    (json.dumps(query("mown", includeMovesOwnership=True)), "mown", "includeMovesOwnership"),
+    (json.dumps(query("persp", overrideSettings={"reportAnalysisWinratesAs": "RED"})), "persp", "overrideSettings"),
     ('{"id": "act", "action": "explode"}', "act", "action"),
 ])
 def test_bad_queries_get_error_objects(engine, line, qid, field):
