@@ -332,7 +332,7 @@ def test_read_moves_matches_load_sgf():
 def test_fixture_files_load():
     stats = ArchiveStats()
     games = list(iter_games(FIXTURES, stats))
-    assert len(games) == 5 and stats.games_ok == stats.games_read, stats.errors
+    assert len(games) == 6 and stats.games_ok == stats.games_read, stats.errors
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"shared data not found at {SHARED_DATA}")
