@@ -129,10 +129,12 @@ def pattern_policy_arrays(n: int, weights_path: str | None = None) -> PolicyArra
 @njit(cache=True, nogil=True)
 def score_leaf(color, n, komi, owner, own_row):
     """Tromp-Taylor result of a finished board, black's view (+1, -1, 0 for jigo); adds the
-    owner of each point (+1 black, -1 white) into own_row."""
+    owner of each point (+1 black, -1 white) into own_row, and 1 into its last cell, which
+    counts the boards scored (collisions score none, repeated playouts several)."""
     bk.area_owner(color, n, owner)
     diff = 0
-    for loc in range(color.shape[0]):
+    cells = color.shape[0]
+    for loc in range(cells):
         o = owner[loc]
         if o == bk.BLACK:
             diff += 1
@@ -140,6 +142,7 @@ def score_leaf(color, n, komi, owner, own_row):
         elif o == bk.WHITE:
             diff -= 1
             own_row[loc] -= 1
+    own_row[cells] += 1
     s = diff - komi
     return 1.0 if s > 0 else (-1.0 if s < 0 else 0.0)
 

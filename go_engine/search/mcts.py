@@ -189,7 +189,7 @@ class Lane:
         self.leaf_block = arrays["leaf_block"]    # reserved edge block per leaf
         self.leaf_edges = arrays["leaf_edges"]    # edges written into it
         self.owner = arrays["owner"]
-        self.own = arrays["own"]                  # [B, A] summed final owners
+        self.own = arrays["own"]                  # [B, A + 1] summed final owners; [:, A] boards scored
         self.out_z = arrays["out_z"]              # playout results, black's view
         self.first_ply = arrays["first_ply"]      # RAVE: first ply of each point
         self.scolor = arrays["scolor"]            # [B, A] copies for repeated playouts
@@ -214,7 +214,7 @@ def allocate_lanes(count: int, n: int, b: int, seed: int) -> tuple[Lane, list[La
         "path_hash": ((s, depth), np.uint64), "path_len": ((s,), np.int32), "nodes_len": ((s,), np.int32),
         "leaf_kind": ((s,), np.int32), "locs": ((s, n * n + 1), np.int32), "scores": ((s, n * n + 1), np.float64),
         "leaf_block": ((s,), np.int64), "leaf_edges": ((s,), np.int64), "owner": ((s, a), np.int8),
-        "own": ((s, a), np.int32), "out_z": ((s,), np.float64), "first_ply": ((s, a), np.int32),
+        "own": ((s, a + 1), np.int32), "out_z": ((s,), np.float64), "first_ply": ((s, a), np.int32),
         "scolor": ((s, a), np.int8), "slinks": ((s, bk.NF, a), np.int32), "sinfo": ((s, bk.NI), np.int64),
         "rng": ((s, 8), np.uint64),
     }
@@ -599,7 +599,7 @@ class MCTS:
         calls keep two cores busy, one call only one), else one."""
         if self._net_pool is None:
             # an evaluator says so with ``thread_safe``; any other is called from one thread
-            workers = self.config.batches_in_flight if getattr(self.evaluator, "thread_safe", False) else 1
+            workers = self.config.batches_in_flight if self.evaluator.thread_safe else 1
             self._net_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="network")
         return self._net_pool
 
@@ -676,9 +676,9 @@ class MCTS:
         -1 white), the root's estimate of territory and dead stones."""
         n = self._n
         total = sum(lane.own.sum(axis=0) for lane in self.lanes).astype(np.float64)
-        count = max(1, self.total_rollouts)
         w = n + 2
-        return (total.reshape(w, w)[1:-1, 1:-1] / count).ravel()
+        count = max(1.0, total[w * w])  # boards scored, not leaves visited (collisions score none)
+        return (total[: w * w].reshape(w, w)[1:-1, 1:-1] / count).ravel()
 
     def root_visits(self) -> int:
         """Visits of the current root: after ``sync``, what the tree kept from earlier searches."""

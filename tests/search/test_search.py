@@ -359,3 +359,34 @@ def test_a_collision_keeps_its_virtual_loss_so_the_batch_spreads():
     assert result.root_visits == 3200
     assert_visits_add_up(mcts)
     assert mcts.total_rollouts < 1.25 * 3200  # slots used, collisions included (was ~2x)
+
+
+class PythonUniform(UniformEvaluator):
+    """Uniform priors and value 0 through the Python path (batches of leaves, as a network's)."""
+
+    native_prior = None
+    has_value = True
+
+
+# Black's wall with two eyes on the left owns columns A-C beyond doubt; the rest is open.
+TWO_EYED_WALL = """
+. X . . .
+X X . . .
+. X . . .
+X X . . .
+. X . . .
+"""
+
+
+@pytest.mark.parametrize("python_batches", [False, True])
+def test_ownership_counts_scored_boards_not_leaves(python_batches):
+    """Stones that cannot die are owned in every playout: ownership 1.0, not diluted by the
+    leaves that were never played out (collisions) or played out several times."""
+    game = game_from_ascii(TWO_EYED_WALL, to_play=WHITE)
+    evaluator = PythonUniform() if python_batches else UniformEvaluator()
+    cfg = SearchConfig(threads=1, batch_size=8, max_tree_mb=16, seed=5, mix_lambda=0.5,
+                       leaf_rollouts=2 if python_batches else 1)
+    mcts = MCTS(cfg, evaluator=evaluator)
+    mcts.search(game, simulations=400, stop_early=False)
+    own = mcts.ownership().reshape(5, 5)
+    assert np.all(own[:, :2] == 1.0), own
