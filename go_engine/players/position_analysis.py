@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
+from go_engine.players.alphago import AlphaGoPlayer
 from go_engine.players.mcts import MCTSPlayer
 from go_engine.players.ownership import estimate_ownership
+from go_engine.players.protocol import Player
 from go_engine.rules.game import Game
 from go_engine.rules import board_kernels as bk
 from go_engine.rules.position import BLACK, WHITE
@@ -70,19 +71,17 @@ class PositionAnalysis:
         return list(best.pv) if best is not None else []
 
 
-def search_player_for(player: Any, n: int) -> MCTSPlayer:
+def search_player_for(player: Player, n: int) -> MCTSPlayer:
     """The ``MCTSPlayer`` that searches n x n boards for ``player`` (the AlphaGo player keeps
     one per size); TypeError for a player without a search (random, policy, rollout)."""
-    player_for = getattr(player, "player_for", None)
-    if callable(player_for):
-        player = player_for(n)
+    if isinstance(player, AlphaGoPlayer):
+        player = player.player_for(n)
     if not isinstance(player, MCTSPlayer):
-        raise TypeError(f"the {getattr(player, 'name', type(player).__name__)} player has no "
-                        f"search to analyse with (use alphago or mcts)")
+        raise TypeError(f"the {player.name} player has no search to analyse with (use alphago or mcts)")
     return player
 
 
-def analyze_position(player: Any, game: Game, budget: AnalysisBudget, *,
+def analyze_position(player: Player, game: Game, budget: AnalysisBudget, *,
                      should_stop: Callable[[], bool] | None = None,
                      ownership: bool = False, priors: bool = False) -> PositionAnalysis:
     """Search ``game``'s current position with ``player``'s search (side to move:

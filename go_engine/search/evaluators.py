@@ -13,7 +13,9 @@ The ``Evaluator`` protocol declares everything the search uses:
 - ``has_value``: whether ``evaluate``'s values mean anything; when not, the leaves are valued
   by playouts alone whatever ``mix_lambda`` says;
 - ``warm_up(max_batch)``: called before the first timed search, so that whatever the evaluator
-  compiles (a network's shapes) is not paid on the clock.
+  compiles (a network's shapes) is not paid on the clock;
+- ``thread_safe``: whether ``evaluate`` may run on several threads at once, so that the search
+  can evaluate each of its batches in flight on its own thread (False by default).
 
 The evaluators here have native priors and no value of their own. Which playout kernel values
 the leaves is chosen apart, by ``rollout_config.RolloutConfig``.
@@ -31,6 +33,7 @@ from go_engine.rules.position import Position
 class Evaluator(Protocol):
     native_prior: int | None
     has_value: bool
+    thread_safe: bool = False
 
     def evaluate(self, positions: Sequence[Position]) -> tuple[np.ndarray, np.ndarray]:
         """(priors float32[B, n*n+1], values float32[B] from each side to move's view)."""
