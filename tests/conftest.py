@@ -78,3 +78,16 @@ def gnugo():
     engine = GnuGo("--chinese-rules", "--positional-superko")
     yield engine
     engine.close()
+
+
+@pytest.fixture(scope="session")
+def warm_engine_kernels() -> None:
+    """Compile the search kernels once, in this process, before a test starts ``go-engine``
+    as a subprocess: an engine started on a cold Numba cache spends minutes compiling, longer
+    than the GTP timeouts of those tests. The kernels land in the cache the subprocesses read
+    (same sources, same NUMBA_CACHE_DIR); with a warm cache this costs a few seconds."""
+    from go_engine.players.first_run import compile_search
+    from go_engine.players.registry import make_player
+    from go_engine.rules.game import Game
+    compile_search([9])              # the default player: networks, tree, nakade+ko playouts
+    make_player("mcts").new_game(Game(9))  # the rollout search's native drivers

@@ -268,7 +268,8 @@ def test_priors_and_player():
     out = np.empty(4)
     rp.policy_priors(pos.color, pos.links, pos.info, rw.weights, locs, 3, out)
     assert np.allclose(out[:3], probs[[0, 20, 100]]) and out[3] == 0.0
-    player = rp.RolloutPolicyPlayer(rw)
+    from go_engine.players.rollout_policy import RolloutPolicyPlayer
+    player = RolloutPolicyPlayer(rw)
     move = player.genmove(game, pos.to_play, TimeBudget())
     assert move == int(np.argmax(probs[:-1]))
 
