@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
+from go_engine.npz_files import NpzFileError
 from go_engine.gtp.protocol import MAX_LINE_BYTES, Command, GtpError, Stream, decode_line, format_response, \
     leading_id, parse_command, preprocess, stream_head, stream_line
 
@@ -188,6 +189,8 @@ class Dispatcher:
             return True, "" if result is None else str(result)
         except GtpError as e:
             return False, str(e) or "failed"
+        except NpzFileError as e:  # the user's weight file, not a bug: its path and what is wrong
+            return False, str(e)
         except Exception as e:  # noqa: BLE001 -- a bug must not kill the session
             log.exception("internal error in %s", spec.name)
             return False, f"internal error: {type(e).__name__}: {e}"

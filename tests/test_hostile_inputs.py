@@ -421,6 +421,20 @@ def test_weight_errors_name_the_path_and_never_say_pickle(tmp_path):
         assert str(path) in str(err.value) and "pickle" not in str(err.value)
 
 
+def test_gtp_names_a_broken_weight_file_not_an_internal_error(tmp_path):
+    from go_engine.players.registry import PlayerOptions
+    path = tmp_path / "nan.npz"
+    np.savez(path, config_json=np.array("{}"), **{"params/w": np.array([1.0, np.nan], dtype=np.float32)})
+    engine = GtpEngine(EngineConfig(size=9, player="policy", player_options=PlayerOptions(extra={"weights": str(path)})))
+    out: list[str] = []
+    engine.run_line(b"genmove b", out.append, lambda: False)
+    reply = "".join(out)
+    assert reply.startswith("? ") and str(path) in reply and "NaN" in reply and "internal error" not in reply
+    out.clear()
+    engine.run_line(b"name", out.append, lambda: False)  # and the engine goes on
+    assert "".join(out).startswith("= ")
+
+
 def test_weights_holding_nan_are_refused_at_load_with_the_path(tmp_path):
     from go_engine.nets.weights import load_weight_file
     path = tmp_path / "nan.npz"
