@@ -17,11 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from go_engine.errors import NpzFileError
+
 ZIP_MAGIC = b"PK\x03\x04"
-
-
-class NpzFileError(ValueError):
-    """An .npz file that cannot be used; the message names the path and why."""
 
 
 def load_npz(path: str | os.PathLike, kind: str = "npz") -> dict[str, np.ndarray]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
-from go_engine.npz_files import NpzFileError
+from go_engine.errors import NpzFileError
 from go_engine.gtp.protocol import MAX_LINE_BYTES, Command, GtpError, Stream, decode_line, format_response, \
     leading_id, parse_command, preprocess, stream_head, stream_line
 

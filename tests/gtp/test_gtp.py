@@ -161,7 +161,7 @@ def test_size_limits_match_the_engine_and_startup_loads_no_numpy():
     from go_engine.rules import coords
     from go_engine.gtp import engine as gtp_engine
     assert (gtp_engine.MIN_SIZE, gtp_engine.MAX_SIZE) == (coords.MIN_SIZE, coords.MAX_SIZE)
-    code = ("import sys, go_engine_cli; go_engine_cli.build_parser(); from gtp.cli import serve; "
+    code = ("import sys, go_engine_cli; go_engine_cli.build_parser(); from go_engine.gtp.cli import serve; "
             "from tests.gtp_helpers import new_engine; e = new_engine(); e.handle_line('name'); "
             "print(sorted(m for m in ('numpy', 'numba', 'jax') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
