@@ -34,7 +34,7 @@ from go_engine.playouts.uniform import random_playout  # noqa: E402
 from go_engine.search.priors import PolicyArrays, no_policy  # noqa: E402
 from go_engine.playouts.rollout_policy import policy_playout, policy_playout_repeat, prepared_start  # noqa: E402
 from go_engine.search.tree import (F_RAVE_EQUIV, I_PRIOR_KIND, LEAF_COLLISION, LEAF_PENDING,  # noqa: E402
-                   LEAF_TERMINAL, backup, expand_node, select_leaves)
+                   LEAF_TERMINAL, LaneArrays, backup, expand_node, select_leaves)
 
 PLAYOUT_RANDOM = 0
 PLAYOUT_PATTERN = 1   # AlphaGo's fast rollout policy (``rollout_policy.policy_playout``)
@@ -200,21 +200,24 @@ def rollout_leaves(wcolor, wlinks, winfo, leaf_kind, rng, zob, max_moves, komi,
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def run_native(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
-               wcolor, wlinks, winfo, path_edge, path_node, path_hash, path_len, nodes_len,
-               leaf_kind, locs, scores, rng, max_moves, komi, playout_kind, pol,
-               owner, own, out_z, num_batches, batch, first_ply, leaf_block, leaf_edges):
+def run_native(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob, lane,
+               max_moves, komi, playout_kind, pol, num_batches, batch):
     """``num_batches`` complete batches of ``batch`` leaves with native priors and playout
-    values (the rollout-only search). New nodes are expanded in the parallel phase, each in
-    the edge block that selection reserved for it. Returns the number of simulations backed up."""
+    values (the rollout-only search), on one lane (``tree.LaneArrays``). New nodes are
+    expanded in the parallel phase, each in the edge block that selection reserved for it.
+    Returns the number of simulations backed up."""
+    wcolor, wlinks, winfo = lane.wcolor, lane.wlinks, lane.winfo
+    path_edge, path_node, path_hash = lane.path_edge, lane.path_node, lane.path_hash
+    path_len, nodes_len, leaf_kind = lane.path_len, lane.nodes_len, lane.leaf_kind
+    locs, scores, rng, first_ply = lane.locs, lane.scores, lane.rng, lane.first_ply
+    owner, own, out_z = lane.owner, lane.own, lane.out_z
+    leaf_block, leaf_edges = lane.leaf_block, lane.leaf_edges
     no_priors = np.empty(0, np.float32)
     rave = fparams[F_RAVE_EQUIV] > 0.0
     done = 0
     for _ in range(num_batches):
         done += select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
-                              wcolor, wlinks, winfo, path_edge, path_node, path_hash, path_len,
-                              nodes_len, leaf_kind, batch, no_priors, locs, scores, first_ply, pol,
-                              leaf_block)
+                              lane, batch, no_priors, pol)
         for b in prange(batch):
             expand_slot(t, b, iparams, rhash, hist, nhist, zob, wcolor, wlinks, winfo, path_node, path_hash,
                         path_len, nodes_len, leaf_kind, locs, scores, pol, leaf_block, leaf_edges)
@@ -231,10 +234,8 @@ LANE_CELLS = 32
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def run_lanes(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
-              wcolor, wlinks, winfo, path_edge, path_node, path_hash, path_len, nodes_len,
-              leaf_kind, locs, scores, rng, max_moves, komi, playout_kind, pol,
-              owner, own, out_z, first_ply, leaf_block, leaf_edges, batch, budget, shared):
+def run_lanes(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob, lanes,
+              max_moves, komi, playout_kind, pol, batch, budget, shared):
     """The rollout-only search on one thread per lane over one tree, ``budget`` simulations
     in all (exactly; collisions give theirs back). The work arrays carry a leading lane axis.
 
@@ -242,10 +243,17 @@ def run_lanes(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zo
     (no lock); take the lock, back up, release. One lane's selection and backup overlap the
     other lanes' playouts, and the threads meet only once per call, not once per batch as
     in ``run_native``. Not reproducible: the batches depend on the timing of the lanes.
+    ``lanes``: a ``tree.LaneArrays`` whose arrays carry a leading lane axis;
     ``shared``: int64[LANE_CELLS], zeroed by the caller; returns the simulations backed up."""
     no_priors = np.empty(0, np.float32)
     rave = fparams[F_RAVE_EQUIV] > 0.0
-    for k in prange(wcolor.shape[0]):
+    for k in prange(lanes.wcolor.shape[0]):
+        lane = LaneArrays(lanes.wcolor[k], lanes.wlinks[k], lanes.winfo[k], lanes.path_edge[k],
+                          lanes.path_node[k], lanes.path_hash[k], lanes.path_len[k], lanes.nodes_len[k],
+                          lanes.leaf_kind[k], lanes.locs[k], lanes.scores[k], lanes.leaf_block[k],
+                          lanes.leaf_edges[k], lanes.owner[k], lanes.own[k], lanes.out_z[k],
+                          lanes.first_ply[k], lanes.scolor[k], lanes.slinks[k], lanes.sinfo[k],
+                          lanes.rng[k])
         while True:
             spin_lock(shared, LANE_LOCK)
             reserved = shared[LANE_RESERVED]
@@ -255,17 +263,15 @@ def run_lanes(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zo
             size = min(batch, budget - reserved)
             shared[LANE_RESERVED] = reserved + size
             live = select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
-                                 wcolor[k], wlinks[k], winfo[k], path_edge[k], path_node[k], path_hash[k],
-                                 path_len[k], nodes_len[k], leaf_kind[k], size, no_priors, locs[k],
-                                 scores[k], first_ply[k], pol, leaf_block[k])
+                                 lane, size, no_priors, pol)
             spin_unlock(shared, LANE_LOCK)
-            evaluate_batch(t, iparams, rhash, hist, nhist, zob, wcolor[k], wlinks[k], winfo[k],
-                           path_node[k], path_hash[k], path_len[k], nodes_len[k], leaf_kind[k],
-                           locs[k], scores[k], pol, leaf_block[k], leaf_edges[k], rng[k], max_moves,
-                           komi, playout_kind, owner[k], own[k], out_z[k], rave, first_ply[k], size)
+            evaluate_batch(t, iparams, rhash, hist, nhist, zob, lane.wcolor, lane.wlinks, lane.winfo,
+                           lane.path_node, lane.path_hash, lane.path_len, lane.nodes_len, lane.leaf_kind,
+                           lane.locs, lane.scores, pol, lane.leaf_block, lane.leaf_edges, lane.rng, max_moves,
+                           komi, playout_kind, lane.owner, lane.own, lane.out_z, rave, lane.first_ply, size)
             spin_lock(shared, LANE_LOCK)
-            backup(t, path_edge[k], path_node[k], path_len[k], nodes_len[k], leaf_kind[k], out_z[k],
-                   size, rave, first_ply[k], leaf_block[k], leaf_edges[k])
+            backup(t, lane.path_edge, lane.path_node, lane.path_len, lane.nodes_len, lane.leaf_kind,
+                   lane.out_z, size, rave, lane.first_ply, lane.leaf_block, lane.leaf_edges)
             shared[LANE_DONE] += live
             shared[LANE_RESERVED] -= size - live
             shared[LANE_ROLLOUTS] += size

@@ -52,6 +52,7 @@ from go_engine.rules.conventions import playout_move_cap
 from go_engine.rules.position import ZOBRIST, Position
 from go_engine.search.rollout_config import RolloutConfig
 from go_engine.search.priors import PRIOR_PATTERN, PolicyArrays, no_policy
+from go_engine.search.tree import LaneArrays
 from go_engine.search.drivers import (LANE_CELLS, LANE_ROLLOUTS, PLAYOUT_NAMES, pattern_policy_arrays, rollout_leaves,
                        rollout_leaves_repeated, run_lanes, run_native)
 
@@ -156,7 +157,7 @@ ProgressCallback = Callable[[SearchResult], None]
 class _Batch:
     """A batch of leaves between selection and backup (``MCTS._start_batch``)."""
 
-    lane: "Lane"
+    lane: "LaneArrays"
     size: int
     live: int                   # leaves that will be backed up (collisions excluded)
     kinds: np.ndarray           # [size] LEAF_* of each leaf (a view into the lane)
@@ -169,38 +170,9 @@ class _Batch:
     playouts: Future | None
 
 
-class Lane:
-    """Work arrays of one search lane: a batch of B leaves (boards, paths, playout scratch).
-    Lanes run on separate threads and share only the tree. ``allocate_lanes`` makes them as
-    views into arrays with a leading lane axis, which ``drivers.run_lanes`` takes whole."""
-
-    def __init__(self, arrays: dict[str, np.ndarray]):
-        self.wcolor = arrays["wcolor"]            # [B, A] leaf boards
-        self.wlinks = arrays["wlinks"]            # [B, NF, A]
-        self.winfo = arrays["winfo"]              # [B, NI]
-        self.path_edge = arrays["path_edge"]      # [B, D] edges from the root
-        self.path_node = arrays["path_node"]      # [B, D+1] nodes from the root
-        self.path_hash = arrays["path_hash"]      # [B, D] hashes after each move
-        self.path_len = arrays["path_len"]
-        self.nodes_len = arrays["nodes_len"]
-        self.leaf_kind = arrays["leaf_kind"]
-        self.locs = arrays["locs"]                # expansion scratch
-        self.scores = arrays["scores"]
-        self.leaf_block = arrays["leaf_block"]    # reserved edge block per leaf
-        self.leaf_edges = arrays["leaf_edges"]    # edges written into it
-        self.owner = arrays["owner"]
-        self.own = arrays["own"]                  # [B, A + 1] summed final owners; [:, A] boards scored
-        self.out_z = arrays["out_z"]              # playout results, black's view
-        self.first_ply = arrays["first_ply"]      # RAVE: first ply of each point
-        self.scolor = arrays["scolor"]            # [B, A] copies for repeated playouts
-        self.slinks = arrays["slinks"]
-        self.sinfo = arrays["sinfo"]
-        self.rng = arrays["rng"]                  # [B, 8] xorshift states (word 0 used)
-
-
-def allocate_lanes(count: int, n: int, b: int, seed: int) -> tuple[Lane, list[Lane]]:
+def allocate_lanes(count: int, n: int, b: int, seed: int) -> tuple[LaneArrays, list[LaneArrays]]:
     """``count`` lanes of B leaf slots for board size n: the stacked arrays (leading lane
-    axis) and one ``Lane`` view per lane.
+    axis) and one ``LaneArrays`` view per lane.
 
     Every per-slot array gets one spare slot (row B) and each RNG state a 64-byte row, so
     that no cache line holds data two threads write at the same time: a playout updates its
@@ -227,8 +199,8 @@ def allocate_lanes(count: int, n: int, b: int, seed: int) -> tuple[Lane, list[La
         states = seeds ^ lane_seed
         states[states == 0] = 1
         stacked["rng"][k, :, 0] = states
-    lanes = [Lane({name: arr[k] for name, arr in stacked.items()}) for k in range(count)]
-    return Lane(stacked), lanes
+    lanes = [LaneArrays(**{name: arr[k] for name, arr in stacked.items()}) for k in range(count)]
+    return LaneArrays(**stacked), lanes
 
 
 def policy_arrays(rollout: RolloutConfig, evaluator: Evaluator, n: int) -> PolicyArrays:
@@ -431,11 +403,8 @@ class MCTS:
         shared = self.lane_shared
         shared[:] = 0
         done = run_lanes(self.tree, self.fparams, self._iparams(2), rcolor, rlinks, rinfo, rhash, hist, nhist,
-                         ZOBRIST, S.wcolor, S.wlinks, S.winfo, S.path_edge, S.path_node, S.path_hash,
-                         S.path_len, S.nodes_len, S.leaf_kind, S.locs, S.scores, S.rng,
-                         self.max_playout_moves, float(game.komi), PLAYOUT_NAMES[self.rollout.kind], self.pol,
-                         S.owner, S.own, S.out_z, S.first_ply, S.leaf_block, S.leaf_edges,
-                         self.config.batch_size, sims, shared)
+                         ZOBRIST, S, self.max_playout_moves, float(game.komi), PLAYOUT_NAMES[self.rollout.kind],
+                         self.pol, self.config.batch_size, sims, shared)
         self.total_rollouts += int(shared[LANE_ROLLOUTS])
         return int(done)
 
@@ -452,12 +421,8 @@ class MCTS:
         rcolor, rlinks, rinfo, rhash, hist, nhist = self._root_arrays()
         L = self.lanes[0]
         done = run_native(self.tree, self.fparams, self._iparams(2), rcolor, rlinks, rinfo, rhash,
-                          hist, nhist, ZOBRIST, L.wcolor, L.wlinks, L.winfo, L.path_edge,
-                          L.path_node, L.path_hash, L.path_len, L.nodes_len,
-                          L.leaf_kind, L.locs, L.scores, L.rng, self.max_playout_moves,
-                          float(game.komi), PLAYOUT_NAMES[self.rollout.kind], self.pol,
-                          L.owner, L.own, L.out_z, batches, size, L.first_ply, L.leaf_block,
-                          L.leaf_edges)
+                          hist, nhist, ZOBRIST, L, self.max_playout_moves, float(game.komi),
+                          PLAYOUT_NAMES[self.rollout.kind], self.pol, batches, size)
         self.total_rollouts += batches * size
         return int(done)
 
@@ -503,7 +468,7 @@ class MCTS:
         self._in_flight.clear()
         self.forget()
 
-    def _start_batch(self, game: Game, L: Lane, size: int) -> _Batch:
+    def _start_batch(self, game: Game, L: LaneArrays, size: int) -> _Batch:
         """Select a batch of leaves into lane L; copy the new leaves' positions; hand them to the
         network thread (when batches overlap) and the leaves to the playout thread (Numba, no
         GIL). With mix_lambda 0 and a value for every leaf, only terminal leaves are scored and
@@ -511,10 +476,7 @@ class MCTS:
         rcolor, rlinks, rinfo, rhash, hist, nhist = self._root_arrays()
         no_priors = np.empty(0, np.float32)
         live = tr.select_leaves(self.tree, self.fparams, self._iparams(1), rcolor, rlinks, rinfo, rhash, hist,
-                                nhist, ZOBRIST, L.wcolor, L.wlinks, L.winfo, L.path_edge,
-                                L.path_node, L.path_hash, L.path_len, L.nodes_len,
-                                L.leaf_kind, size, no_priors, L.locs, L.scores, L.first_ply,
-                                self.pol, L.leaf_block)
+                                nhist, ZOBRIST, L, size, no_priors, self.pol)
         kinds = L.leaf_kind[:size]
         pending = np.flatnonzero(kinds == tr.LEAF_PENDING)
         positions = [self._leaf_position(L, int(i)) for i in pending]  # copies: playouts change the leaves
@@ -603,7 +565,7 @@ class MCTS:
             self._net_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="network")
         return self._net_pool
 
-    def _leaf_position(self, L: Lane, i: int) -> Position:
+    def _leaf_position(self, L: LaneArrays, i: int) -> Position:
         n = self._n
         pos = Position(n)
         pos.color[:] = L.wcolor[i]

@@ -79,6 +79,33 @@ class TreeArrays(NamedTuple):
     counts: np.ndarray
 
 
+class LaneArrays(NamedTuple):
+    """Work arrays of one search lane, row b for leaf b of its batch (``mcts.allocate_lanes``
+    also stacks them with a leading lane axis for ``drivers.run_lanes``). Kernels take the lane
+    whole, as they take the tree."""
+    wcolor: np.ndarray      # [B, A] leaf boards
+    wlinks: np.ndarray      # [B, NF, A]
+    winfo: np.ndarray       # [B, NI]
+    path_edge: np.ndarray   # [B, D] edges from the root
+    path_node: np.ndarray   # [B, D+1] nodes from the root
+    path_hash: np.ndarray   # [B, D] hashes after each move
+    path_len: np.ndarray    # [B]
+    nodes_len: np.ndarray   # [B]
+    leaf_kind: np.ndarray   # [B] LEAF_*
+    locs: np.ndarray        # [B, n*n+1] expansion scratch
+    scores: np.ndarray      # [B, n*n+1]
+    leaf_block: np.ndarray  # [B] edge block reserved for the leaf's expansion
+    leaf_edges: np.ndarray  # [B] edges written into it
+    owner: np.ndarray       # [B, A] scoring scratch
+    own: np.ndarray         # [B, A + 1] summed final owners; [:, A] boards scored
+    out_z: np.ndarray       # [B] playout results, black's view
+    first_ply: np.ndarray   # [B, A] RAVE: first ply of each point on the path
+    scolor: np.ndarray      # [B, A] copies for repeated playouts
+    slinks: np.ndarray      # [B, NF, A]
+    sinfo: np.ndarray       # [B, NI]
+    rng: np.ndarray         # [B, 8] xorshift states (word 0 used)
+
+
 NODE_BYTES = 4 + 4 + 4 + 8 + 4 + 1 + 1
 EDGE_BYTES = 2 + 4 + 4 + 8 + 4 + 4 + 4 + 8
 
@@ -254,9 +281,8 @@ def select_child(t, v, c_puct, fpu_reduction, vloss, rave_equiv):
 
 
 @njit(cache=True, nogil=True)
-def select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob,
-                  wcolor, wlinks, winfo, path_edge, path_node, path_hash, path_len, nodes_len,
-                  leaf_kind, count, ext_priors_none, locs, scores, first_ply, pol, leaf_block):
+def select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist, zob, lane, count,
+                  ext_priors_none, pol):
     """Descend from the root ``count`` times, adding virtual loss, so the batch spreads over
     distinct leaves; replay each path on the leaf's work arrays (row b of w*).
 
@@ -267,6 +293,10 @@ def select_leaves(t, fparams, iparams, rcolor, rlinks, rinfo, rhash, hist, nhist
     path is recorded (edges, nodes, hashes) for ``backup``; ``first_ply[b, loc]`` gets the
     ply (counted from the root) at which loc was first played on the path, for RAVE. Returns the number of leaves that
     need a backup (collisions excluded)."""
+    wcolor, wlinks, winfo = lane.wcolor, lane.wlinks, lane.winfo
+    path_edge, path_node, path_hash = lane.path_edge, lane.path_node, lane.path_hash
+    path_len, nodes_len, leaf_kind = lane.path_len, lane.nodes_len, lane.leaf_kind
+    locs, scores, first_ply, leaf_block = lane.locs, lane.scores, lane.first_ply, lane.leaf_block
     c_puct = fparams[F_C_PUCT]
     fpu = fparams[F_FPU]
     vloss = fparams[F_VLOSS]
