@@ -128,6 +128,7 @@ class AlphaGoPlayer(SearchPlayer):
         if self._compile is None:
             self._compile = BackgroundCompile(sorted({game.n, 9, 19}))
         if self._compile.ready():
+            self._quick.clear()  # the search plays from now on: free the stand-in networks
             return None
         n = game.n
         if n not in self._quick:

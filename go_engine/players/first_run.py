@@ -17,8 +17,8 @@ import time
 from go_engine.jit_cache import kernels_warm, mark_warm
 
 PLAYER = "alphago"
-# CPU seconds of compiling the AlphaGo player's kernels on the 2-core reference machine,
-# measured with `.ci/front_door.sh` (README "First run"); only shown to the user
+# seconds until the background compile is done on the 2-core reference machine (73-84 s measured
+# by `.ci/front_door.sh`, README "Start here"); only shown to the user
 COMPILE_SECONDS = 90
 
 
