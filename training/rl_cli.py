@@ -48,7 +48,7 @@ def add_train_subcommands(train: argparse.ArgumentParser) -> None:
     rl.add_argument("--games-per-shard", type=int, default=8, help="with --workers")
     rl.add_argument("--quiet", action="store_true", help="no progress bar")
     rl.set_defaults(func=cmd_train_rl)
-    value = sub.add_parser("value", help="train the value network on --value-data self-play positions")
+    value = sub.add_parser("value", help="train the value network on self-play positions (--data) or expert games (--expert-shards)")
     add_dataclass_arguments(value, ValueConfig)
     value.add_argument("--sl-weights", default=None,
                        help="after training: compare with this SL policy's rollouts (sl, rl or a path)")
@@ -83,8 +83,13 @@ def cmd_train_value(args: argparse.Namespace) -> int:
     from go_engine.training.rl_config import ValueConfig
     from go_engine.training.value_train import evaluate_value, train_value
     cfg = dataclass_from_args(ValueConfig, args)
+    if cfg.expert_shards:
+        from go_engine.training.value_expert import train_value_expert
+        print(json.dumps(train_value_expert(cfg, progress=not args.quiet), indent=2))
+        return 0
     if not cfg.data:
-        raise SystemExit("give --data DIR (shards from `go-engine selfplay --value-data`)")
+        raise SystemExit("give --data DIR (shards from `go-engine selfplay --value-data`) "
+                         "or --expert-shards DIR (from `go-engine data build`)")
     summary = train_value(cfg, progress=not args.quiet)
     print(json.dumps(summary, indent=2))
     if args.sl_weights or args.expert_sgf:

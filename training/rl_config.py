@@ -53,6 +53,10 @@ class RLConfig:
 @dataclass(frozen=True)
 class ValueConfig:
     data: str = ""  # directory of value-*.npz shards (go-engine selfplay --value-data)
+    expert_shards: str = ""  # or: a `go-engine data build` directory (one fresh position per game per epoch)
+    expert_komis: str = "6.5,7.5"  # expert games with another komi (or none recorded) are dropped
+    expert_min_moves: int = 50
+    val_positions: int = 4096  # with expert_shards: positions from the val split's games
     val_data: str = ""  # held-out shards (other games); empty: hold out val_fraction of data
     val_fraction: float = 0.05
     out: str = "runs/value"

@@ -145,10 +145,11 @@ class ValueSet:
 
 
 def expert_value_set(archive: str | Path, n: int = 9, max_games: int | None = None, seed: int = 0,
-                     splits: tuple[str, ...] | None = None) -> ValueSet:
+                     splits: tuple[str, ...] | None = None, komi: float | None = None) -> ValueSet:
     """One uniformly chosen position per decided game of an SGF archive (result from RE),
     labelled from the view of the side to move. ``splits`` keeps only games that
-    ``data_build.split_of`` puts there (("val", "test"): games the SL policy never saw)."""
+    ``data_build.split_of`` puts there (("val", "test"): games the SL policy never saw);
+    ``komi`` keeps only games recorded with that komi (so playouts count as the players did)."""
     from go_engine.training.data_build import iter_sgf_texts, parse_game, replay_ok, split_of
     rng = np.random.default_rng(seed)
     moves, starts, plies, to_play, z = [], [], [], [], []
@@ -161,6 +162,8 @@ def expert_value_set(archive: str | Path, n: int = 9, max_games: int | None = No
         if game.n != n or game.winner == 0 or len(game.moves) < 2 or not replay_ok(game):
             continue
         if splits is not None and split_of(n, game.moves) not in splits:
+            continue
+        if komi is not None and not np.isclose(game.komi, komi):
             continue
         codes = game.moves.astype(np.int64)
         ply = int(rng.integers(0, len(codes)))

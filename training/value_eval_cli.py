@@ -11,7 +11,13 @@ def add_value_eval_arguments(sub) -> None:
     p.add_argument("--data", nargs="*", default=[], metavar="NAME=DIR",
                    help="value shard directories (`go-engine selfplay --value-data`), e.g. test=runs/v/test")
     p.add_argument("--expert-sgf", default=None, help="SGF archive: one position per decided held-out game")
-    p.add_argument("--expert-komi", type=float, default=DEFAULT_KOMI, help="komi of the rollouts from expert positions")
+    p.add_argument("--expert-komi", type=float, default=DEFAULT_KOMI,
+                   help="komi of the rollouts from expert positions")
+    p.add_argument("--expert-same-komi", action="store_true",
+                   help="use only expert games recorded with --expert-komi (playouts then count as the players did)")
+    p.add_argument("--expert-splits", default="val,test",
+                   help="data_build splits of the expert games (test: games no training run saw)")
+    p.add_argument("--expert-max-games", type=int, default=None, help="stop after this many positions")
     p.add_argument("--train-data", default=None, help="training shards: the constant predictor is their mean label")
     p.add_argument("--constant", type=float, default=None, help="the constant predictor (instead of --train-data)")
     p.add_argument("--sl-weights", default=None, help="SL policy for the rollout comparison (sl, rl or a file)")
@@ -19,6 +25,7 @@ def add_value_eval_arguments(sub) -> None:
     p.add_argument("--fast-positions", type=int, default=None, help="positions for the fast-playout sweep (default all)")
     p.add_argument("--kinds", default="random,pattern", help="fast playout kinds")
     p.add_argument("--rollout-weights", default=None, help="rollout-policy weights (default data/rollout_<n>.npz)")
+    p.add_argument("--board-size", type=int, default=None, help="with --expert-sgf alone: 19 for 19x19 (default 9)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="write the table here as JSON")
 
@@ -35,9 +42,12 @@ def cmd_eval_value(args) -> int:
         if not sep:
             name, directory = Path(item).name, item
         sets[name] = (ValueSet.load(directory), DEFAULT_KOMI)
-    n = next(iter(sets.values()))[0].n if sets else 9
+    n = args.board_size or (next(iter(sets.values()))[0].n if sets else 9)
     if args.expert_sgf:
-        sets["expert"] = (expert_value_set(args.expert_sgf, n=n, splits=("val", "test")), args.expert_komi)
+        splits = tuple(x.strip() for x in args.expert_splits.split(",") if x.strip())
+        sets["expert"] = (expert_value_set(args.expert_sgf, n=n, splits=splits,
+                                           komi=args.expert_komi if args.expert_same_komi else None,
+                                           max_games=args.expert_max_games, seed=args.seed), args.expert_komi)
     if not sets:
         raise SystemExit("give --data NAME=DIR and/or --expert-sgf")
     if args.constant is not None:

@@ -1,0 +1,41 @@
+"""Games per hour of the value-data self-play recipe (SL policy, one random move, RL policy to
+the end) in one process, for whichever go_engine is first on the path: the installed layout or
+the release before it (c780dfc), so the two can be compared side by side in one session:
+
+    git worktree add /tmp/before c780dfc
+    (cd /tmp/before && PYTHONPATH=/tmp/before python /path/to/main/benchmarks/selfplay_speed.py 9 64)
+    python benchmarks/selfplay_speed.py 9 64
+
+The batch is played twice and the second timed: the first pays for compiling the networks.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+
+try:  # the installed layout
+    from go_engine.training.value_data import generate_value_data
+    from go_engine.nets.weights import resolve_policy_weights
+    LAYOUT = "installed"
+except ImportError:  # the release before it: training/ as a top-level package
+    from training.value_data import generate_value_data
+    from go_engine.nets.weights import resolve_policy_weights
+    LAYOUT = "flat"
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 9
+    games = int(sys.argv[2]) if len(sys.argv) > 2 else 64
+    sl, rl = resolve_policy_weights("sl", n), resolve_policy_weights("rl", n)
+    rl = rl if rl.exists() else sl
+    for seed in (0, 1):
+        with tempfile.TemporaryDirectory() as out:
+            summary = generate_value_data(str(sl), str(rl), games, out, n=n, batch=games, progress=False, seed=seed)
+    print(json.dumps({"layout": LAYOUT, "size": n, "games": summary["games"],
+                      "games_per_hour": round(summary["games_per_hour"]), "moves": summary["moves"],
+                      "wall_s": round(summary["wall_s"], 2)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+"""Value-net regression on expert games (``go-engine train value --expert-shards DIR``).
+
+The games come from ``go-engine data build`` shards (moves, result, komi per game). Every
+epoch draws one fresh position from each game, uniformly over its moves, labelled with the
+recorded result from the side to move's view: AlphaGo's remedy for a value net that
+memorises whole games (successive positions of one game are nearly the same input with the
+same label). A game thus gives a different position each epoch, never two in one.
+
+What human results carry, and what is done with it:
+
+- time losses, forfeits, disconnects and games with no result are already gone from
+  ``../shared/data`` (its MANIFEST, filter 2); a shard game with no winner (draw or unknown
+  result) is dropped here as well;
+- komi other than ``komis`` (default 6.5 and 7.5, the komi the engine plays with) is dropped:
+  KGS's 0.5-komi games are rank-difference games, and a missing komi (most Fox records)
+  leaves the result's meaning open at a half point;
+- games shorter than ``min_moves`` are dropped (resignations in the opening say little about
+  the position).
+
+Batches are a function of (seed, step), so a killed run resumes exactly from its checkpoint.
+Feature planes are made from the move prefixes in Numba while the previous step trains.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from go_engine.features.planes import FeatureScratch
+from go_engine.rules import board_kernels as bk
+from go_engine.training.rl_config import ValueConfig
+from go_engine.training.value_data import ValueSet, augment_planes
+
+EVAL_SEED = 1_000_003  # the fixed position drawn from each held-out game
+
+
+@dataclass
+class ExpertGames:
+    """Decided expert games of one split, as move sequences with the winner (+1 black, -1 white)."""
+
+    n: int
+    moves: np.ndarray    # int16 codes: point p for black, -(p + 1) for white, pass n*n
+    starts: np.ndarray   # int64 first move of each game in ``moves``
+    lengths: np.ndarray  # int64 moves of each game
+    winner: np.ndarray   # int8
+    dropped: Counter = field(default_factory=Counter)
+
+    @property
+    def size(self) -> int:
+        return len(self.lengths)
+
+    @classmethod
+    def load(cls, directory: str | Path, split: str, komis: tuple[float, ...] = (6.5, 7.5),
+             min_moves: int = 50) -> "ExpertGames":
+        files = sorted(Path(directory).glob(f"{split}-*.npz"))
+        if not files:
+            raise FileNotFoundError(f"no {split}-*.npz shards in {directory} (run `go-engine data build`)")
+        moves, starts, lengths, winner = [], [], [], []
+        dropped: Counter = Counter()
+        n = None
+        base = 0
+        for f in files:
+            with np.load(f, allow_pickle=False) as d:
+                size = int(d["board_size"])
+                if n is not None and size != n:
+                    raise ValueError(f"{f}: board size {size} differs from {n}")
+                n = size
+                lens = d["game_len"].astype(np.int64)
+                win = d["winner"].astype(np.int8)
+                komi = d["komi"].astype(np.float64)
+                komi_ok = np.zeros(len(lens), bool)
+                for k in komis:
+                    komi_ok |= np.isclose(komi, k)
+                keep = (win != 0) & komi_ok & (lens >= min_moves)
+                dropped["no winner (draw or unknown result)"] += int(np.count_nonzero(win == 0))
+                dropped["komi missing or not " + "/".join(str(k) for k in komis)] += int(
+                    np.count_nonzero((win != 0) & ~komi_ok))
+                dropped[f"fewer than {min_moves} moves"] += int(np.count_nonzero((win != 0) & komi_ok & (lens < min_moves)))
+                moves.append(d["moves"])
+                starts.append(d["game_start"].astype(np.int64)[keep] + base)
+                lengths.append(lens[keep])
+                winner.append(win[keep])
+                base += len(d["moves"])
+        return cls(int(n), np.concatenate(moves), np.concatenate(starts), np.concatenate(lengths),
+                   np.concatenate(winner), dropped)
+
+    def positions(self, key: tuple[int, ...]) -> ValueSet:
+        """One position per game, uniform over its moves (the draw is a function of ``key``):
+        the position after ``ply`` moves, z from the side to move's view."""
+        rng = np.random.default_rng(list(key))
+        plies = (rng.random(self.size) * self.lengths).astype(np.int64)
+        last = self.moves[np.maximum(self.starts + plies - 1, 0)]
+        to_play = np.where(plies == 0, bk.BLACK, np.where(last >= 0, bk.WHITE, bk.BLACK)).astype(np.int64)
+        z = np.where(to_play == bk.BLACK, self.winner, -self.winner).astype(np.float32)
+        return ValueSet(self.n, self.moves, self.starts, plies, to_play, z)
+
+    def summary(self) -> dict:
+        return {"games": self.size, "black_wins": int(np.count_nonzero(self.winner > 0)),
+                "mean_length": float(self.lengths.mean()) if self.size else 0.0,
+                "dropped": dict(self.dropped)}
+
+
+def parse_komis(text: str) -> tuple[float, ...]:
+    return tuple(float(k) for k in text.split(",") if k.strip())
+
+
+class EpochBatches:
+    """Batch ``step`` of the run: epoch ``step // steps_per_epoch`` draws its positions and a
+    permutation of the games from (seed, epoch); the planes are made in a worker thread (the
+    Numba kernels release the GIL) one step ahead of the trainer."""
+
+    def __init__(self, games: ExpertGames, batch_size: int, seed: int, symmetries: bool):
+        self.games, self.batch_size, self.seed, self.symmetries = games, batch_size, seed, symmetries
+        self.steps_per_epoch = max(1, games.size // batch_size)
+        self._epoch = -1
+        self._set: ValueSet | None = None
+        self._perm: np.ndarray | None = None
+        self._scratch = FeatureScratch(games.n)
+        self._pool = ThreadPoolExecutor(1)
+        self._pending: tuple[int, object] | None = None
+
+    def _epoch_data(self, epoch: int) -> tuple[ValueSet, np.ndarray]:
+        if epoch != self._epoch:
+            self._set = self.games.positions((self.seed, epoch, 1))
+            self._perm = np.random.default_rng([self.seed, epoch, 2]).permutation(self.games.size)
+            self._epoch = epoch
+        return self._set, self._perm
+
+    def _make(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        epoch, k = divmod(step, self.steps_per_epoch)
+        data, perm = self._epoch_data(epoch)
+        idx = np.sort(perm[k * self.batch_size:(k + 1) * self.batch_size])
+        planes = data.planes(idx, self._scratch)
+        if self.symmetries:
+            planes = augment_planes(planes, np.random.default_rng([self.seed, step, 3]))
+        return planes, data.z[idx]
+
+    def get(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        if self._pending is not None and self._pending[0] == step:
+            result = self._pending[1].result()
+        else:
+            result = self._make(step)
+        self._pending = (step + 1, self._pool.submit(self._make, step + 1))
+        return result
+
+    def epoch_of(self, step: int) -> float:
+        return step / self.steps_per_epoch
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def train_value_expert(cfg: ValueConfig, progress: bool = True, stop_at_step: int | None = None) -> dict:
+    """Train (or resume) the value net on ``cfg.expert_shards`` to ``cfg.steps``."""
+    from tqdm import tqdm
+
+    from go_engine.training.checkpoint import latest_checkpoint
+    from go_engine.training.plot import append_metric, read_metrics, truncate_metrics
+    from go_engine.training.value_train import ValueTrainer, mse, plot_value
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    komis = parse_komis(cfg.expert_komis)
+    games = ExpertGames.load(cfg.expert_shards, "train", komis, cfg.expert_min_moves)
+    val_games = ExpertGames.load(cfg.expert_shards, "val", komis, cfg.expert_min_moves)
+    val_all = val_games.positions((EVAL_SEED,))
+    val_idx = np.sort(np.random.default_rng([cfg.seed, 5]).permutation(val_all.size)[:cfg.val_positions])
+    val_set = val_all.subset(val_idx)
+    val_planes = val_set.planes()
+    train_probe = games.positions((EVAL_SEED,))
+    probe_idx = np.sort(np.random.default_rng([cfg.seed, 6]).permutation(games.size)[:cfg.val_positions])
+    probe_set = train_probe.subset(probe_idx)
+    probe_planes = probe_set.planes()
+    constant = float(train_probe.z.mean())
+    trainer = ValueTrainer(cfg, games.n)
+    metrics = out / "metrics.jsonl"
+    found = latest_checkpoint(out)
+    if found:
+        trainer.restore(found[1])
+        truncate_metrics(metrics, "step", trainer.step_count)
+    start = trainer.step_count
+    (out / "config.json").write_text(cfg.to_json())
+    data_summary = {"train": games.summary(), "val": val_games.summary()}
+    best = [min((r["val_mse"] for r in read_metrics(metrics) if r.get("kind") == "val"), default=float("inf"))
+            if metrics.is_file() else float("inf")]
+    batches = EpochBatches(games, cfg.batch_size, cfg.seed, cfg.symmetries)
+
+    def evaluate() -> dict:
+        rec = {"kind": "val", "step": trainer.step_count, "epoch": round(batches.epoch_of(trainer.step_count), 3),
+               "val_mse": mse(trainer.predict(val_planes), val_set.z),
+               "train_mse": mse(trainer.predict(probe_planes), probe_set.z),
+               "constant_mse": mse(np.full(val_set.size, constant), val_set.z),
+               "train_games": games.size, "val_positions": val_set.size}
+        append_metric(metrics, rec)
+        if rec["val_mse"] < best[0]:  # early-stopping candidate (selected on the val split, never test)
+            best[0] = rec["val_mse"]
+            trainer.export(out / "value_best.npz", {"step": rec["step"], "data": data_summary, "val": rec})
+        return rec
+
+    end = cfg.steps if stop_at_step is None else min(cfg.steps, stop_at_step)
+    bar = tqdm(total=cfg.steps, initial=start, desc="train value (expert)", unit="step", disable=not progress)
+    t0 = time.perf_counter()
+    deadline = t0 + cfg.max_minutes * 60 if cfg.max_minutes > 0 else None
+    window: list[float] = []
+    last_val = None
+    try:
+        while trainer.step_count < end:
+            s = trainer.step_count
+            planes, z = batches.get(s)
+            window.append(trainer.step(planes, z))
+            s += 1
+            bar.update(1)
+            if s % cfg.log_every == 0 or s == end:
+                rec = {"kind": "train", "step": s, "epoch": round(batches.epoch_of(s), 3), "loss": float(np.mean(window)),
+                       "positions_per_s": (s - start) * cfg.batch_size / (time.perf_counter() - t0)}
+                append_metric(metrics, rec)
+                bar.set_postfix(mse=f"{rec['loss']:.3f}", epoch=f"{rec['epoch']:.2f}")
+                window = []
+            if s % cfg.eval_every == 0 or s == cfg.steps:
+                last_val = evaluate()
+            timed_out = deadline is not None and time.perf_counter() > deadline
+            if s % cfg.checkpoint_every == 0 or s == cfg.steps or timed_out:
+                trainer.save(out)
+                trainer.export(out / "value.npz", {"step": s, "data": data_summary, "val": last_val})
+                plot_value(metrics, out / "metrics.png")
+            if timed_out:
+                break
+    finally:
+        batches.close()
+        bar.close()
+    if last_val is None or last_val["step"] != trainer.step_count:
+        last_val = evaluate()
+    summary = {"kind": "summary", "step": trainer.step_count, "start_step": start, "val": last_val,
+               "data": data_summary, "wall_s": time.perf_counter() - t0, "out": str(out)}
+    append_metric(metrics, summary)
+    return summary
