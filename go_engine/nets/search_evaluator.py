@@ -5,6 +5,8 @@ AlphaGo's leaf evaluation: priors from the SL policy network, a value from the v
 evaluates a whole batch of leaves: the feature planes are computed in Numba (one
 ``fill_planes`` per leaf, 49 planes: the policy net reads the first 48, the value net all 49),
 then both networks run in one jitted call that also turns the policy's logits into the priors.
+When the value net's frozen trunk is the policy's own convolutions (``shares_trunk``: the 19x19
+value net is trained that way), they run once for both, and the value costs only its head.
 
 Speed (``benchmarks/results/profile_default_player.md``): one XLA call on these small
 convolutions keeps one core busy whatever XLA's thread settings, while two calls from two
@@ -40,27 +42,57 @@ def batch_bucket(b: int) -> int:
     return b if b <= EXACT_BUCKETS else next(s for s in LARGE_BUCKETS if s >= b)
 
 
-def priors_and_values_fn(policy_config, value_config, pass_prior: float = PASS_PRIOR):
+def shares_trunk(policy_config, policy_vars: dict, value_config, value_vars: dict | None) -> bool:
+    """Whether the value net's frozen trunk is exactly this policy's convolutions (same shape,
+    same weights), so one pass through them serves both networks."""
+    if value_config is None or value_vars is None or not value_config.trunk_layers:
+        return False
+    if policy_config.residual or policy_config.batch_norm:
+        return False
+    if (value_config.trunk_layers, value_config.trunk_filters, value_config.trunk_first_kernel,
+            value_config.trunk_planes) != (policy_config.layers, policy_config.filters, policy_config.first_kernel,
+                                           policy_config.in_planes):
+        return False
+    trunk, convs = value_vars["params"]["trunk"], policy_vars["params"]
+    return all(np.array_equal(np.asarray(trunk[f"conv_{i}"][k]), np.asarray(convs[f"conv_{i}"][k]))
+               for i in range(policy_config.layers - 1) for k in ("kernel", "bias"))
+
+
+def priors_and_values_fn(policy_config, value_config, pass_prior: float = PASS_PRIOR, shared_trunk: bool = False):
     """A jitted ``(policy vars, value vars | None, planes uint8[B, n, n, 49], 1/temperature) ->
     (priors float32[B, n*n+1], values float32[B])``: both networks and the softmax in one XLA
-    call (one dispatch and one transfer per batch instead of two, and no NumPy softmax)."""
+    call (one dispatch and one transfer per batch instead of two, and no NumPy softmax).
+    ``shared_trunk`` (see ``shares_trunk``): the policy's convolutions run once and feed both its
+    1x1 head and the value layers, so the value costs only its own small layers."""
     import jax
     import jax.numpy as jnp
 
     from go_engine.nets.policy_net import PolicyNet
-    from go_engine.nets.value_net import ValueNet
+    from go_engine.nets.value_net import PolicyTrunk, ValueNet
     policy_net = PolicyNet(policy_config)
     value_net = ValueNet(value_config) if value_config is not None else None
+    trunk_net = PolicyTrunk(value_config) if shared_trunk else None
+    n = policy_config.board_size
+
+    def policy_logits(policy_vars, planes):
+        if trunk_net is None:
+            return policy_net.apply(policy_vars, planes[..., :N_POLICY_PLANES], train=False), None
+        params = policy_vars["params"]
+        feats = trunk_net.apply({"params": {k: params[k] for k in params if k.startswith("conv_")}},
+                                planes[..., :N_POLICY_PLANES])
+        head = params["head"]["kernel"][0, 0, :, 0]
+        logits = jnp.einsum("bhwf,f->bhw", feats, head).reshape(planes.shape[0], n * n)
+        return logits.astype(jnp.float32) + params["point_bias"], feats
 
     @jax.jit
     def run(policy_vars, value_vars, planes, inv_temperature):
-        logits = policy_net.apply(policy_vars, planes[..., :N_POLICY_PLANES], train=False)
+        logits, feats = policy_logits(policy_vars, planes)
         probs = jax.nn.softmax(logits * inv_temperature, axis=-1) * (1.0 - pass_prior)
         passes = jnp.full((planes.shape[0], 1), pass_prior, probs.dtype)
         priors = jnp.concatenate([probs, passes], axis=1)
         if value_net is None:
             return priors, jnp.zeros(planes.shape[0], jnp.float32)
-        return priors, value_net.apply(value_vars, planes)
+        return priors, value_net.apply(value_vars, planes, trunk_features=feats)
 
     return run
 
@@ -88,7 +120,10 @@ class NetworkEvaluator(Evaluator):
                 raise ValueError(f"value weights {value} are for {self.value.n}x{self.value.n}, "
                                  f"not {board_size}x{board_size}")
         self.prior_temperature = prior_temperature
-        self._fn = priors_and_values_fn(self.policy.config, self.value.config if self.value else None)
+        self.shared_trunk = self.value is not None and shares_trunk(
+            self.policy.config, self.policy.variables, self.value.config, self.value.variables)
+        self._fn = priors_and_values_fn(self.policy.config, self.value.config if self.value else None,
+                                        shared_trunk=self.shared_trunk)
         self._local = threading.local()   # each calling thread's feature scratch
         self._count_lock = threading.Lock()
         self.calls = 0

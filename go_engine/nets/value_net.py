@@ -55,11 +55,15 @@ class ValueNet(nn.Module):
     dtype: jnp.dtype = jnp.float32
 
     @nn.compact
-    def __call__(self, planes: jax.Array, train: bool = False) -> jax.Array:
+    def __call__(self, planes: jax.Array, train: bool = False, trunk_features: jax.Array | None = None) -> jax.Array:
+        """``trunk_features``: the trunk's output when the caller already has it (the search's
+        evaluator computes the policy's trunk once for both networks when they share it)."""
         cfg = self.config
         x = planes.astype(self.dtype)
         if cfg.trunk_layers:
-            x = jnp.concatenate([PolicyTrunk(cfg, self.dtype, name="trunk")(x[..., :cfg.trunk_planes]), x], axis=-1)
+            if trunk_features is None:
+                trunk_features = PolicyTrunk(cfg, self.dtype, name="trunk")(x[..., :cfg.trunk_planes])
+            x = jnp.concatenate([trunk_features.astype(self.dtype), x], axis=-1)
         k = cfg.first_kernel
         x = nn.relu(nn.Conv(cfg.filters, (k, k), padding="SAME", dtype=self.dtype, name="conv_0")(x))
         for i in range(1, cfg.layers - 1):

@@ -93,3 +93,32 @@ def test_calls_from_two_threads_at_once_give_the_same_numbers(evaluator):
     for k in range(2):
         np.testing.assert_allclose(results[k][0], expected[k][0], rtol=1e-5, atol=1e-8)
         np.testing.assert_allclose(results[k][1], expected[k][1], atol=1e-6)
+
+
+def test_a_value_net_on_the_policys_trunk_shares_its_pass(tmp_path):
+    """A value net whose frozen trunk is the policy's convolutions: the evaluator runs them once
+    for both networks and gives each the numbers it gives on its own; a trunk that differs in
+    one weight is not shared."""
+    import jax
+
+    from go_engine.features.planes import N_VALUE_PLANES, position_planes
+    from go_engine.nets.search_evaluator import PASS_PRIOR, NetworkEvaluator
+    from go_engine.nets.value_config import ValueNetConfig, save_value_weights
+    from go_engine.nets.value_net import init_value_variables, trunk_from_policy
+    config, trunk = trunk_from_policy(DATA / "policy_9.npz", ValueNetConfig(board_size=9, layers=2, filters=8,
+                                                                            first_kernel=3, fc_units=16))
+    params = dict(init_value_variables(config, seed=1)["params"])
+    params["trunk"] = jax.tree_util.tree_map(np.asarray, trunk)
+    save_value_weights(tmp_path / "v.npz", config, {"params": params})
+    shared = NetworkEvaluator(DATA / "policy_9.npz", tmp_path / "v.npz", 9)
+    assert shared.shared_trunk
+    positions = some_positions(6, seed=3)
+    priors, values = shared.evaluate(positions)
+    for k in range(6):
+        logp = shared.policy.position_log_probs(positions[k])
+        np.testing.assert_allclose(priors[k, :-1], np.exp(logp) * (1 - PASS_PRIOR), rtol=1e-4, atol=1e-7)
+        planes = position_planes(positions[k], n_planes=N_VALUE_PLANES)[None]
+        assert values[k] == pytest.approx(float(shared.value.values(planes)[0]), abs=1e-5)
+    params["trunk"]["conv_0"]["bias"] = params["trunk"]["conv_0"]["bias"] + 1e-3
+    save_value_weights(tmp_path / "v2.npz", config, {"params": params})
+    assert not NetworkEvaluator(DATA / "policy_9.npz", tmp_path / "v2.npz", 9).shared_trunk
