@@ -59,6 +59,8 @@ def add_train_subcommands(train: argparse.ArgumentParser) -> None:
     value.add_argument("--rollout-positions", type=int, default=256)
     value.add_argument("--quiet", action="store_true", help="no progress bar")
     value.set_defaults(func=cmd_train_value)
+    from go_engine.training.recipe import add_recipe_arguments
+    add_recipe_arguments(sub)
 
 
 def cmd_train_rl(args: argparse.Namespace) -> int:

@@ -68,6 +68,7 @@ class ValueConfig:
     optimizer: str = "adam"
     lr: float = 0.001
     lr_schedule: str = "constant"  # or "cosine": from lr down to 0 at ``steps``
+    warmup_steps: int = 0  # linear from 0 up to lr first (Adam's first steps move every weight by about lr)
     weight_decay: float = 1e-4
     steps: int = 2000
     batch_size: int = 64

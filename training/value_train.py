@@ -35,7 +35,13 @@ class ValueTrainer:
         if cfg.trunk_weights:  # a policy net's convolutions, copied in and frozen
             self.net_config, trunk = trunk_from_policy(cfg.trunk_weights, self.net_config)
         model = ValueNet(self.net_config)
-        lr = optax.cosine_decay_schedule(cfg.lr, max(cfg.steps, 1)) if cfg.lr_schedule == "cosine" else cfg.lr
+        if cfg.lr_schedule == "cosine":
+            lr = (optax.warmup_cosine_decay_schedule(0.0, cfg.lr, cfg.warmup_steps, max(cfg.steps, cfg.warmup_steps + 1))
+                  if cfg.warmup_steps else optax.cosine_decay_schedule(cfg.lr, max(cfg.steps, 1)))
+        elif cfg.warmup_steps:
+            lr = optax.linear_schedule(0.0, cfg.lr, cfg.warmup_steps)
+        else:
+            lr = cfg.lr
         opt = (optax.adamw(lr, weight_decay=cfg.weight_decay) if cfg.optimizer == "adam"
                else optax.chain(optax.add_decayed_weights(cfg.weight_decay), optax.sgd(lr, momentum=0.9)))
         if trunk is not None:
