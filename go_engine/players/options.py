@@ -7,7 +7,8 @@ clear error as one that types them.
 
 The names are the fields of ``SearchConfig`` and ``PlayerConfig`` (their annotations are the
 types), plus the players' own: ``playout`` (the playout kernel of a search), ``policy``,
-``value`` and ``weights`` (network files), ``temperature`` (the policy player's sampling).
+``value`` and ``weights`` (network files), ``temperature`` and ``symmetries`` (the policy
+player's sampling and symmetry averaging).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ PLAYER_OWN_OPTIONS: Mapping[str, object] = types.MappingProxyType({
     "value": str,          # alphago: a weight file, or none
     "weights": str,        # policy / rollout players: a weight file (alphago: the policy)
     "temperature": float,  # policy player: 0 plays the most likely move
+    "symmetries": int,     # policy player: 8 averages the net over the board's symmetries, 1 does not
 })
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")

@@ -63,11 +63,13 @@ def _make_alphago(options: PlayerOptions) -> "Player":
 def _make_policy(options: PlayerOptions) -> "Player":
     """The SL policy network alone (``players.policy``): greedy unless extra
     ``temperature`` is set; extra ``weights`` names the weight file (default: the shipped
-    data/policy_<n>.npz for the game's size). JAX loads at the first move."""
+    data/policy_<n>.npz for the game's size); extra ``symmetries`` 1 turns off the averaging
+    over the 8 symmetries. JAX loads at the first move."""
     from go_engine.players.policy import PolicyPlayer
     return PolicyPlayer(check_option("weights", options.extra.get("weights"), str | None) or None,
                         temperature=check_option("temperature", options.extra.get("temperature", 0.0), float),
-                        seed=options.seed or 0)
+                        seed=options.seed or 0,
+                        symmetries=check_option("symmetries", options.extra.get("symmetries", 8), int))
 
 
 def _make_rollout(options: PlayerOptions) -> "Player":
