@@ -8,7 +8,10 @@ no move that fills the player's own settled territory: an empty region that only
 border and that playouts give it (``SETTLED_SHARE``, the opponent moving first), unless the move
 gives an own chain in atari liberties. The network has no pass output and its training data
 holds no moves after the boundaries close, so without that rule it fills its own territory in
-the endgame until its groups run out of eyes. It passes when no such move remains, or when the
+the endgame until its groups run out of eyes. Nor does it play the two tactical mistakes its
+own input planes show and experts almost never make (``blunder``): a self-atari of two or more
+stones that captures nothing, and running from atari into a ladder that the ladder plane
+reads as caught. It passes when no such move remains, or when the
 opponent has just passed and the count wins: area score with the stones that playouts judge
 dead taken off (``ownership.final_status``, what ``final_status_list`` answers)."""
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from go_engine.features.planes import (P_LIBS_AFTER, P_SENSIBLE, FeatureScratch, apply_symmetry, position_planes,
+from go_engine.features.planes import (P_CAPTURE, P_LADDER_ESCAPE, P_LIBS_AFTER, P_SELF_ATARI, P_SENSIBLE, FeatureScratch, apply_symmetry, position_planes,
                                        symmetry_point_maps)
 from go_engine.rules import board_kernels as bk
 from go_engine.rules.game import Game
@@ -105,7 +108,8 @@ class PolicyPlayer:
             order = candidates[np.argsort(-probs[candidates], kind="stable")]
         territory = OwnTerritory(game.position, color)
         for point in order:  # the planes use simple ko; superko is checked here
-            if game.position.is_legal(int(point), color) and not territory.fills(int(point), planes):
+            if (game.position.is_legal(int(point), color) and not blunder(game.position, int(point), color, planes)
+                    and not territory.fills(int(point), planes)):
                 return int(point)
         return n * n
 
@@ -135,17 +139,33 @@ class OwnTerritory:
         return bool(self._owned[point] >= self.share) and not saves_atari(self.position, point, self.color, planes)
 
 
+def joins_chain_in_atari(position: Position, point: int, color: int) -> bool:
+    """Whether ``point`` touches a ``color`` chain with one liberty."""
+    loc = int(position.p2l[point])
+    w = position.n + 2
+    return any(position.color[nb] == color and position.links[bk.LIBS, position.links[bk.HEAD, nb]] == 1
+               for nb in (loc - 1, loc + 1, loc - w, loc + w))
+
+
 def saves_atari(position: Position, point: int, color: int, planes: np.ndarray) -> bool:
     """Whether playing ``point`` joins a ``color`` chain in atari and leaves the moved chain
     at least two liberties (``planes``: ``color``'s, to move)."""
-    n = position.n
-    r, c = divmod(point, n)
-    if planes[r, c, P_LIBS_AFTER]:  # the "1 liberty after" plane
+    r, c = divmod(point, position.n)
+    return not planes[r, c, P_LIBS_AFTER] and joins_chain_in_atari(position, point, color)
+
+
+def blunder(position: Position, point: int, color: int, planes: np.ndarray) -> bool:
+    """A move that captures nothing and either puts two or more own stones in atari or runs a
+    chain in atari out to two liberties where the ladder plane reads it caught. Experts play
+    0.02% and 0.09% of their moves so (60 held-out games); the net alone played them in the
+    endgame about 100 and 8 times as often (benchmarks/results/policy19_gnugo10_cec05d6)."""
+    r, c = divmod(point, position.n)
+    x = planes[r, c]
+    if not x[P_CAPTURE]:  # the "captures 0" plane is off: the move captures
         return False
-    loc = int(position.p2l[point])
-    w = n + 2
-    return any(position.color[nb] == color and position.links[bk.LIBS, position.links[bk.HEAD, nb]] == 1
-               for nb in (loc - 1, loc + 1, loc - w, loc + w))
+    if x[P_SELF_ATARI + 1:P_SELF_ATARI + 8].any():
+        return True
+    return bool(x[P_LIBS_AFTER + 1] and not x[P_LADDER_ESCAPE] and joins_chain_in_atari(position, point, color))
 
 
 def wins_counting_dead(game: Game, color: int) -> bool:

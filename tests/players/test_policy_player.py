@@ -104,3 +104,57 @@ def test_the_registry_passes_symmetries():
     assert make_player("policy", PlayerOptions(extra={"symmetries": 1})).symmetries == 1
     with pytest.raises(ValueError, match="symmetries"):
         make_player("policy", PlayerOptions(extra={"symmetries": 4}))
+
+
+def test_big_self_ataris_and_caught_ladder_runs_are_blunders():
+    from go_engine.players.policy import blunder
+    pos = Position.from_ascii("""
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . O . . . . . .
+O O X O . . . . .
+. X . . O . . . .
+""", to_play=BLACK)
+    planes = position_planes(pos)
+    # C1 joins B1 and C2: three stones left with the one liberty A1 or D1, and nothing captured
+    assert blunder(pos, vertex_to_point("C1", 9), BLACK, planes)
+    assert not blunder(pos, vertex_to_point("E5", 9), BLACK, planes)
+    ladder = Position.from_ascii("""
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . O . . . . . .
+. O X O . . . . .
+. . . . . . . . .
+""", to_play=BLACK)
+    planes = position_planes(ladder)
+    # C2 is in atari; C1 leaves two liberties on the first line, where White's next atari catches it
+    assert blunder(ladder, vertex_to_point("C1", 9), BLACK, planes)
+    assert not blunder(ladder, vertex_to_point("B1", 9), BLACK, planes)
+
+
+def test_it_does_not_run_out_a_caught_ladder():
+    # game 6 of benchmarks/results/policy19_gnugo10_cec05d6 (the net as White vs GNU Go level 10):
+    # after Q12 the old player ran R11, R12, R13 along a ladder that its ladder plane read as
+    # caught, and lost the chain
+    from pathlib import Path
+
+    from go_engine.players.policy import PolicyPlayer
+    from go_engine.rules.sgf import read_moves
+    weights = shipped_data_dir() / "policy_19.npz"
+    if not weights.exists():
+        pytest.skip("shipped 19x19 policy network missing")
+    rec = read_moves((Path(__file__).parent / "fixtures" / "policy19_ladder_run.sgf").read_bytes())
+    game = Game(19, rec.komi)
+    for color, point in rec.moves[:295]:
+        game.play(point, color)
+    assert rec.moves[295] == (WHITE, vertex_to_point("R11", 19))
+    for symmetries in (1, 8):
+        assert PolicyPlayer(weights, symmetries=symmetries).genmove(game, WHITE, TimeBudget()) != rec.moves[295][1]
