@@ -1,10 +1,10 @@
 """Games per hour of the value-data self-play recipe (SL policy, one random move, RL policy to
-the end) in one process, for whichever go_engine is first on the path: the installed layout or
-the release before it (c780dfc), so the two can be compared side by side in one session:
+the end) in one process, with the installed go_engine. The release before the installed layout
+(c780dfc) had the same function at ``training.value_data``; measure it side by side with
 
     git worktree add /tmp/before c780dfc
-    (cd /tmp/before && PYTHONPATH=/tmp/before python /path/to/main/benchmarks/selfplay_speed.py 9 64)
-    python benchmarks/selfplay_speed.py 9 64
+    cd /tmp/before && PYTHONPATH=/tmp/before python -c "import sys; sys.argv[1:] = ['9', '64']; \
+        exec(open('/path/to/main/benchmarks/selfplay_speed.py').read().replace('go_engine.training.', 'training.'))"
 
 The batch is played twice and the second timed: the first pays for compiling the networks.
 """
@@ -14,14 +14,8 @@ import json
 import sys
 import tempfile
 
-try:  # the installed layout
-    from go_engine.training.value_data import generate_value_data
-    from go_engine.nets.weights import resolve_policy_weights
-    LAYOUT = "installed"
-except ImportError:  # the release before it: training/ as a top-level package
-    from training.value_data import generate_value_data
-    from go_engine.nets.weights import resolve_policy_weights
-    LAYOUT = "flat"
+from go_engine.nets.weights import resolve_policy_weights
+from go_engine.training.value_data import generate_value_data
 
 
 def main() -> None:
@@ -32,7 +26,7 @@ def main() -> None:
     for seed in (0, 1):
         with tempfile.TemporaryDirectory() as out:
             summary = generate_value_data(str(sl), str(rl), games, out, n=n, batch=games, progress=False, seed=seed)
-    print(json.dumps({"layout": LAYOUT, "size": n, "games": summary["games"],
+    print(json.dumps({"size": n, "games": summary["games"],
                       "games_per_hour": round(summary["games_per_hour"]), "moves": summary["moves"],
                       "wall_s": round(summary["wall_s"], 2)}))
 

@@ -57,6 +57,10 @@ class ValueConfig:
     expert_komis: str = "6.5,7.5"  # expert games with another komi (or none recorded) are dropped
     expert_min_moves: int = 50
     val_positions: int = 4096  # with expert_shards: positions from the val split's games
+    # with expert_shards: weight of an auxiliary loss holding tanh(the 1x1 map) to each game's final
+    # ownership (nakade playouts from its last position), from the side to move's view; 0: off
+    ownership_weight: float = 0.0
+    ownership_playouts: int = 8
     val_data: str = ""  # held-out shards (other games); empty: hold out val_fraction of data
     val_fraction: float = 0.05
     out: str = "runs/value"

@@ -30,10 +30,15 @@ from pathlib import Path
 
 import numpy as np
 
-from go_engine.features.planes import FeatureScratch
+from numba import njit
+
+from go_engine.features.planes import FeatureScratch, apply_symmetry, replay
+from go_engine.playouts.ownership_kernel import ownership_counts
 from go_engine.rules import board_kernels as bk
+from go_engine.rules.conventions import playout_move_cap
+from go_engine.rules.position import ZOBRIST
 from go_engine.training.rl_config import ValueConfig
-from go_engine.training.value_data import ValueSet, augment_planes
+from go_engine.training.value_data import ValueSet
 
 EVAL_SEED = 1_000_003  # the fixed position drawn from each held-out game
 
@@ -48,6 +53,7 @@ class ExpertGames:
     lengths: np.ndarray  # int64 moves of each game
     winner: np.ndarray   # int8
     dropped: Counter = field(default_factory=Counter)
+    ownership: np.ndarray | None = None  # float16[G, n*n]: black minus white share at the game's end
 
     @property
     def size(self) -> int:
@@ -104,6 +110,80 @@ class ExpertGames:
                 "dropped": dict(self.dropped)}
 
 
+@njit(cache=True, nogil=True)
+def _final_ownership_range(moves, starts, lengths, lo, hi, n, zob, playouts, seed, max_moves, out):
+    """out[g] for games lo..hi-1: (black - white) share of each point over ``playouts`` nakade
+    playouts from the game's last position (the board after all its moves)."""
+    w = n + 2
+    cells = w * w
+    color = np.empty(cells, np.int8)
+    links = np.empty((bk.NF, cells), np.int32)
+    info = np.zeros(bk.NI, np.int64)
+    black = np.zeros(cells, np.int32)
+    white = np.zeros(cells, np.int32)
+    for g in range(lo, hi):
+        info[:] = 0
+        info[bk.I_N] = n
+        replay(color, links, info, zob, moves, starts[g], lengths[g])
+        black[:] = 0
+        white[:] = 0
+        ownership_counts(color, links, info, zob, seed + g, playouts, max_moves, black, white)
+        for p in range(n * n):
+            loc = (p // n + 1) * w + p % n + 1
+            out[g, p] = (black[loc] - white[loc]) / playouts
+
+
+def final_ownership(games: ExpertGames, playouts: int = 8, seed: int = 0, threads: int = 2,
+                    progress: bool = True) -> np.ndarray:
+    """float16[G, n*n] for every game: who owns each point once its last position is played
+    out (the same targets for all of a game's positions, as KataGo's ownership head uses).
+    Resigned games end unsettled; the playouts settle them roughly, which is what is wanted."""
+    from tqdm import tqdm
+    n = games.n
+    out = np.zeros((games.size, n * n), np.float32)
+    cap = playout_move_cap(n)
+    chunks = [(lo, min(lo + 2000, games.size)) for lo in range(0, games.size, 2000)]
+    bar = tqdm(total=games.size, desc="final ownership", unit="game", disable=not progress)
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        jobs = [pool.submit(_final_ownership_range, games.moves, games.starts, games.lengths, lo, hi, n, ZOBRIST,
+                            playouts, seed, cap, out) for lo, hi in chunks]
+        for job, (lo, hi) in zip(jobs, chunks):
+            job.result()
+            bar.update(hi - lo)
+    bar.close()
+    return out.astype(np.float16)
+
+
+def attach_ownership(games: ExpertGames, directory: str | Path, split: str, playouts: int,
+                     progress: bool = True) -> None:
+    """Load the final-ownership targets of ``games`` from the shard folder's cache
+    (``ownership-<split>-k<playouts>.npz``), computing and saving them the first time."""
+    from go_engine.atomic_io import write_npz_atomic
+    path = Path(directory) / f"ownership-{split}-k{playouts}.npz"
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as d:
+            if np.array_equal(d["starts"], games.starts):
+                games.ownership = d["ownership"]
+                return
+    games.ownership = final_ownership(games, playouts, progress=progress)
+    write_npz_atomic(path, {"starts": games.starts, "ownership": games.ownership})
+
+
+def symmetric_batch(planes: np.ndarray, ownership: np.ndarray | None, rng: np.random.Generator):
+    """A random one of the 8 symmetries per example, the same for its planes and its ownership
+    map (float32[B, n, n])."""
+    syms = rng.integers(0, 8, len(planes))
+    planes = planes.copy()
+    ownership = None if ownership is None else ownership.copy()
+    for k in range(1, 8):
+        idx = np.flatnonzero(syms == k)
+        if len(idx):
+            planes[idx] = apply_symmetry(planes[idx], k)
+            if ownership is not None:
+                ownership[idx] = apply_symmetry(ownership[idx][..., None], k)[..., 0]
+    return planes, ownership
+
+
 def parse_komis(text: str) -> tuple[float, ...]:
     return tuple(float(k) for k in text.split(",") if k.strip())
 
@@ -130,16 +210,21 @@ class EpochBatches:
             self._epoch = epoch
         return self._set, self._perm
 
-    def _make(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+    def _make(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         epoch, k = divmod(step, self.steps_per_epoch)
         data, perm = self._epoch_data(epoch)
         idx = np.sort(perm[k * self.batch_size:(k + 1) * self.batch_size])
         planes = data.planes(idx, self._scratch)
+        own = None
+        if self.games.ownership is not None:  # from the side to move's view
+            n = self.games.n
+            sign = np.where(data.to_play[idx] == bk.BLACK, 1.0, -1.0).astype(np.float32)
+            own = self.games.ownership[idx].astype(np.float32).reshape(len(idx), n, n) * sign[:, None, None]
         if self.symmetries:
-            planes = augment_planes(planes, np.random.default_rng([self.seed, step, 3]))
-        return planes, data.z[idx]
+            planes, own = symmetric_batch(planes, own, np.random.default_rng([self.seed, step, 3]))
+        return planes, data.z[idx], own
 
-    def get(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+    def get(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         if self._pending is not None and self._pending[0] == step:
             result = self._pending[1].result()
         else:
@@ -165,6 +250,8 @@ def train_value_expert(cfg: ValueConfig, progress: bool = True, stop_at_step: in
     out.mkdir(parents=True, exist_ok=True)
     komis = parse_komis(cfg.expert_komis)
     games = ExpertGames.load(cfg.expert_shards, "train", komis, cfg.expert_min_moves)
+    if cfg.ownership_weight > 0:
+        attach_ownership(games, cfg.expert_shards, "train", cfg.ownership_playouts, progress)
     val_games = ExpertGames.load(cfg.expert_shards, "val", komis, cfg.expert_min_moves)
     val_all = val_games.positions((EVAL_SEED,))
     val_idx = np.sort(np.random.default_rng([cfg.seed, 5]).permutation(val_all.size)[:cfg.val_positions])
@@ -209,8 +296,8 @@ def train_value_expert(cfg: ValueConfig, progress: bool = True, stop_at_step: in
     try:
         while trainer.step_count < end:
             s = trainer.step_count
-            planes, z = batches.get(s)
-            window.append(trainer.step(planes, z))
+            planes, z, own = batches.get(s)
+            window.append(trainer.step(planes, z, own))
             s += 1
             bar.update(1)
             if s % cfg.log_every == 0 or s == end:

@@ -55,17 +55,22 @@ class ValueTrainer:
         self.state = jax.device_put({"params": params, "opt_state": opt.init(params),
                                      "step": jnp.zeros((), jnp.int32)}, self.replicated)
 
-        def loss_fn(params, planes, z):
+        def loss_fn(params, planes, z, own):
             if "trunk" in params:  # frozen: no backward pass through it
                 params = {**params, "trunk": jax.lax.stop_gradient(params["trunk"])}
-            v = model.apply({"params": params}, planes)
-            return jnp.mean((v - z) ** 2)
+            if own is None:
+                v = model.apply({"params": params}, planes)
+                value_loss = jnp.mean((v - z) ** 2)
+                return value_loss, value_loss
+            v, board = model.apply({"params": params}, planes, with_map=True)
+            value_loss = jnp.mean((v - z) ** 2)
+            return value_loss + cfg.ownership_weight * jnp.mean((jnp.tanh(board) - own) ** 2), value_loss
 
-        def train_step(state, planes, z):
-            loss, grads = jax.value_and_grad(loss_fn)(state["params"], planes, z)
+        def train_step(state, planes, z, own):
+            (_, value_loss), grads = jax.value_and_grad(loss_fn, has_aux=True)(state["params"], planes, z, own)
             updates, opt_state = opt.update(grads, state["opt_state"], state["params"])
             return {"params": optax.apply_updates(state["params"], updates), "opt_state": opt_state,
-                    "step": state["step"] + 1}, loss
+                    "step": state["step"] + 1}, value_loss
 
         self._train_step = jax.jit(train_step, donate_argnums=(0,))
         self._predict = jax.jit(lambda params, planes: model.apply({"params": params}, planes))
@@ -74,10 +79,13 @@ class ValueTrainer:
     def step_count(self) -> int:
         return int(self.state["step"])
 
-    def step(self, planes: np.ndarray, z: np.ndarray) -> float:
+    def step(self, planes: np.ndarray, z: np.ndarray, ownership: np.ndarray | None = None) -> float:
+        """One update; returns the batch's value MSE (``ownership``: float32[B, n, n] targets of
+        the auxiliary loss, from the side to move's view)."""
         import jax
+        own = None if ownership is None else jax.device_put(ownership, self.batch_sharding)
         self.state, loss = self._train_step(self.state, jax.device_put(planes, self.batch_sharding),
-                                            jax.device_put(z, self.batch_sharding))
+                                            jax.device_put(z, self.batch_sharding), own)
         return float(loss)
 
     def predict(self, planes: np.ndarray, batch: int = 512) -> np.ndarray:

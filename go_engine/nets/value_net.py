@@ -55,9 +55,13 @@ class ValueNet(nn.Module):
     dtype: jnp.dtype = jnp.float32
 
     @nn.compact
-    def __call__(self, planes: jax.Array, train: bool = False, trunk_features: jax.Array | None = None) -> jax.Array:
+    def __call__(self, planes: jax.Array, train: bool = False, trunk_features: jax.Array | None = None,
+                 with_map: bool = False):
         """``trunk_features``: the trunk's output when the caller already has it (the search's
-        evaluator computes the policy's trunk once for both networks when they share it)."""
+        evaluator computes the policy's trunk once for both networks when they share it).
+        ``with_map``: also return the 1x1 convolution's board map (float32[B, n, n]), which
+        training can hold to the game's final ownership (an auxiliary target: it teaches the
+        map to read territory, and the value reads the map)."""
         cfg = self.config
         x = planes.astype(self.dtype)
         if cfg.trunk_layers:
@@ -70,11 +74,12 @@ class ValueNet(nn.Module):
             x = nn.relu(nn.Conv(cfg.filters, (3, 3), padding="SAME", dtype=self.dtype, name=f"conv_{i}")(x))
         # a linear 1x1 projection: a rectified single channel can die (all negative -> a
         # constant output), which happened in training, so no ReLU here
-        x = nn.Conv(1, (1, 1), dtype=self.dtype, name="conv_1x1")(x)
-        x = x.reshape(planes.shape[0], -1)
+        board = nn.Conv(1, (1, 1), dtype=self.dtype, name="conv_1x1")(x)
+        x = board.reshape(planes.shape[0], -1)
         x = nn.relu(nn.Dense(cfg.fc_units, dtype=self.dtype, name="fc")(x))
         v = nn.Dense(1, dtype=self.dtype, name="out")(x)
-        return jnp.tanh(v[:, 0].astype(jnp.float32))
+        value = jnp.tanh(v[:, 0].astype(jnp.float32))
+        return (value, board[..., 0].astype(jnp.float32)) if with_map else value
 
 
 def init_value_variables(config: ValueNetConfig, seed: int = 0) -> dict:

@@ -71,3 +71,34 @@ def test_expert_value_training_learns_and_resumes_exactly(tmp_path):
         for name in va["params"][layer]:
             np.testing.assert_allclose(va["params"][layer][name], vb["params"][layer][name], rtol=1e-5, atol=1e-6)
     assert (tmp_path / "a" / "metrics.png").is_file()
+
+
+def test_final_ownership_and_its_symmetries_follow_the_planes(tmp_path):
+    from go_engine.training.value_expert import attach_ownership, final_ownership, symmetric_batch
+    games = ExpertGames.load(_shards(tmp_path / "s"), "train", (7.5,), min_moves=1)
+    own = final_ownership(games, playouts=16, progress=False)
+    assert own.shape == (games.size, N * N) and own.dtype == np.float16
+    assert np.all(np.abs(own.astype(np.float32)) <= 1)
+    assert not np.allclose(own, 0)   # the playouts settle the boards
+    attach_ownership(games, tmp_path / "s", "train", 16, progress=False)   # computed and cached
+    cached = np.load(tmp_path / "s" / "ownership-train-k16.npz")["ownership"]
+    np.testing.assert_array_equal(cached, games.ownership)
+    rng = np.random.default_rng(0)
+    planes = rng.integers(0, 2, (32, N, N, 3)).astype(np.uint8)
+    maps = planes[..., 0].astype(np.float32) * 2 - 1   # the map mirrors plane 0
+    p2, m2 = symmetric_batch(planes, maps, np.random.default_rng(5))
+    np.testing.assert_array_equal(m2, p2[..., 0].astype(np.float32) * 2 - 1)
+    assert not np.array_equal(p2, planes)
+
+
+def test_ownership_auxiliary_loss_trains(tmp_path):
+    from go_engine.training.rl_config import ValueConfig
+    from go_engine.training.value_expert import train_value_expert
+    shards = _shards(tmp_path / "s")
+    cfg = ValueConfig(out=str(tmp_path / "o"), expert_shards=str(shards), expert_min_moves=1, val_positions=64,
+                      layers=2, filters=8, first_kernel=3, fc_units=16, lr=0.01, steps=30, batch_size=16,
+                      log_every=10, eval_every=15, checkpoint_every=15, seed=3, ownership_weight=0.5,
+                      ownership_playouts=4)
+    summary = train_value_expert(cfg, progress=False)
+    assert summary["step"] == 30 and (shards / "ownership-train-k4.npz").is_file()
+    assert summary["val"]["val_mse"] < summary["val"]["constant_mse"]
