@@ -120,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     match = sub.add_parser("match", help="play games between two GTP engines; win rate and Elo with intervals")
     match_cli.add_match_arguments(match)
     match.set_defaults(func=lambda a: match_cli.cmd_match(a))
+    from go_engine.match import tune as tune_cli  # argparse only; games load on use
+    tune = sub.add_parser("tune", help="tune search parameters by SPSA from real games (self-play or an opponent)")
+    tune_cli.add_tune_arguments(tune)
+    tune.set_defaults(func=lambda a: tune_cli.cmd_tune(a))
 
     from go_engine.gtp.cli import add_gtp_arguments  # argparse and the protocol only; no Numba
     gtp = sub.add_parser("gtp", help="speak GTP v2 on stdin/stdout (for Sabaki, GoGui, matches)")
