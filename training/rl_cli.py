@@ -114,7 +114,8 @@ def add_selfplay_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--games", type=int, required=True)
     p.add_argument("--size", type=int, default=9, help="board size")
     p.add_argument("--out", required=True, help="directory for the shards (and sgf/ with --sgf)")
-    p.add_argument("--batch", type=int, default=64, help="games played at once (one network batch per ply)")
+    p.add_argument("--batch", type=int, default=None,
+                   help="games played at once (one network batch per ply; default 64, with --value-data 256)")
     p.add_argument("--komi", type=float, default=DEFAULT_KOMI)
     p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (0: most probable move)")
     p.add_argument("--seed", type=int, default=0)
@@ -137,7 +138,7 @@ def cmd_selfplay(args: argparse.Namespace) -> int:
     if args.value_data:
         from go_engine.training.value_data import generate_value_data
         summary = generate_value_data(args.sl_weights, args.weights, args.games, args.out, n=args.size,
-                                      batch=args.batch, komi=args.komi, u_max=args.u_max, seed=args.seed,
+                                      batch=args.batch or 256, komi=args.komi, u_max=args.u_max, seed=args.seed,
                                       progress=not args.quiet)
     elif args.workers > 0:
         from go_engine.training.distributed import ray_selfplay
@@ -147,7 +148,7 @@ def cmd_selfplay(args: argparse.Namespace) -> int:
                                progress=not args.quiet)
     else:
         from go_engine.training.selfplay import run_selfplay
-        summary = run_selfplay(args.weights, args.games, args.out, n=args.size, batch=args.batch, komi=args.komi,
+        summary = run_selfplay(args.weights, args.games, args.out, n=args.size, batch=args.batch or 64, komi=args.komi,
                                temperature=args.temperature, seed=args.seed, opponent=args.opponent, sgf=args.sgf,
                                progress=not args.quiet, seconds=args.seconds)
     print(json.dumps(summary, indent=2))

@@ -255,7 +255,8 @@ class GameBatch:
 class JitPolicy:
     """One jitted ``log_softmax(PolicyNet(planes))`` per architecture; the variables are an
     argument, so swapping weights (RL updates, opponents from the pool) never recompiles.
-    Batches are padded to powers of two to bound the number of compiled shapes."""
+    Batches are padded to a few sizes to bound the number of compiled shapes: powers of two up
+    to 32, then multiples of 32 (a batch of 130 runs as 160, not 256)."""
 
     def __init__(self, config):
         import jax
@@ -268,7 +269,7 @@ class JitPolicy:
 
     def __call__(self, variables, planes: np.ndarray) -> np.ndarray:
         b = len(planes)
-        size = 1 << max(0, (b - 1).bit_length())
+        size = 1 << max(0, (b - 1).bit_length()) if b <= 32 else -(-b // 32) * 32
         if size > b:
             planes = np.concatenate([planes, np.zeros((size - b,) + planes.shape[1:], planes.dtype)])
         return np.asarray(self._fn(variables, planes))[:b]
@@ -301,44 +302,59 @@ class SelfPlayStats:
 def play_out(batch: GameBatch, assign: Assigner, ladders: bool = True, on_ply: Callable | None = None,
              stats: SelfPlayStats | None = None) -> GameBatch:
     """Play every unfinished game of ``batch`` to its end."""
-    from go_engine.features.planes import FeatureScratch
-    n = batch.n
-    scratch = FeatureScratch(n, MAX_LADDER_DEPTH)
-    stats = stats or SelfPlayStats()
-    planes_buf = np.zeros((batch.batch, n, n, N_POLICY_PLANES), np.uint8)
+    buffers = PlyBuffers(batch)
     while True:
         active = np.flatnonzero(~batch.done)
         if len(active) == 0:
             break
-        for who, games in assign(batch, active):
-            games = np.asarray(games, np.int64)
-            if len(games) == 0:
-                continue
-            t0 = time.perf_counter()
-            planes = planes_buf[:len(games)]
-            batch_planes(batch.color, batch.links, batch.info, ZOBRIST, games, scratch.st_color, scratch.st_links,
-                         scratch.st_info, scratch.budget, scratch.marks, planes, ladders)
-            t1 = time.perf_counter()
-            if who == RANDOM_MOVE:
-                logp = np.zeros((len(games), n * n), np.float32)
-                mode = np.full(len(games), MODE_RANDOM, np.int8)
-                temperature = 1.0
-            else:
-                logp = who.policy(who.variables, planes)
-                mode = np.zeros(len(games), np.int8)
-                temperature = who.temperature
-            t2 = time.perf_counter()
-            sample_and_play(batch.color, batch.links, batch.info, batch.hashes, ZOBRIST, games, planes, logp, mode,
-                            float(temperature), batch.rng, batch.moves, batch.move_prob, batch.length, batch.done,
-                            batch.max_moves, float(batch.komi), batch.score)
-            t3 = time.perf_counter()
-            stats.positions += len(games)
-            stats.feature_s += t1 - t0
-            stats.net_s += t2 - t1
-            stats.play_s += t3 - t2
+        play_plies(batch, assign(batch, active), ladders, stats, buffers)
         if on_ply is not None:
             on_ply(batch)
     return batch
+
+
+class PlyBuffers:
+    """The feature scratch and plane buffer that ``play_plies`` reuses from ply to ply."""
+
+    def __init__(self, batch: GameBatch):
+        from go_engine.features.planes import FeatureScratch
+        self.scratch = FeatureScratch(batch.n, MAX_LADDER_DEPTH)
+        self.planes = np.zeros((batch.batch, batch.n, batch.n, N_POLICY_PLANES), np.uint8)
+
+
+def play_plies(batch: GameBatch, groups: list, ladders: bool = True, stats: SelfPlayStats | None = None,
+               buffers: PlyBuffers | None = None) -> None:
+    """One move in each game of ``groups`` (a list of (NetPlayer or RANDOM_MOVE, games))."""
+    n = batch.n
+    buffers = buffers or PlyBuffers(batch)
+    scratch, planes_buf = buffers.scratch, buffers.planes
+    stats = stats or SelfPlayStats()
+    for who, games in groups:
+        games = np.asarray(games, np.int64)
+        if len(games) == 0:
+            continue
+        t0 = time.perf_counter()
+        planes = planes_buf[:len(games)]
+        batch_planes(batch.color, batch.links, batch.info, ZOBRIST, games, scratch.st_color, scratch.st_links,
+                     scratch.st_info, scratch.budget, scratch.marks, planes, ladders)
+        t1 = time.perf_counter()
+        if who == RANDOM_MOVE:
+            logp = np.zeros((len(games), n * n), np.float32)
+            mode = np.full(len(games), MODE_RANDOM, np.int8)
+            temperature = 1.0
+        else:
+            logp = who.policy(who.variables, planes)
+            mode = np.zeros(len(games), np.int8)
+            temperature = who.temperature
+        t2 = time.perf_counter()
+        sample_and_play(batch.color, batch.links, batch.info, batch.hashes, ZOBRIST, games, planes, logp, mode,
+                        float(temperature), batch.rng, batch.moves, batch.move_prob, batch.length, batch.done,
+                        batch.max_moves, float(batch.komi), batch.score)
+        t3 = time.perf_counter()
+        stats.positions += len(games)
+        stats.feature_s += t1 - t0
+        stats.net_s += t2 - t1
+        stats.play_s += t3 - t2
 
 
 def colour_split_assigner(black_first: NetPlayer, white_first: NetPlayer) -> Assigner:

@@ -54,43 +54,177 @@ def label_positions(arrays: dict, u: np.ndarray) -> dict:
             "pos_to_play": to_play, "pos_z": z, "random_move_ply": u.astype(np.int32)}
 
 
+def concat_shards(parts: list[dict]) -> dict:
+    """One shard from several ``label_positions`` dicts of finished games (offsets rebased)."""
+    per_game = ("game_len", "start_len", "winner", "score", "komi", "black", "white", "learner_color",
+                "random_move_ply")
+    out = {"board_size": parts[0]["board_size"], "version": parts[0]["version"],
+           "moves": np.concatenate([p["moves"] for p in parts]),
+           "move_prob": np.concatenate([p["move_prob"] for p in parts])}
+    for key in per_game:
+        out[key] = np.concatenate([p[key] for p in parts])
+    lens = out["game_len"].astype(np.int64)
+    out["game_start"] = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
+    base, pos_game = 0, []
+    for p in parts:
+        pos_game.append(p["pos_game"].astype(np.int64) + base)
+        base += len(p["game_len"])
+    out["pos_game"] = np.concatenate(pos_game).astype(np.int32)
+    for key in ("pos_ply", "pos_to_play", "pos_z"):
+        out[key] = np.concatenate([p[key] for p in parts])
+    return out
+
+
+class _ValueStream:
+    """One batch of value-data games kept full: a slot whose game ends starts the next game."""
+
+    def __init__(self, n: int, slots: int, komi: float, seed: int, u_max: int, ladders: bool, players, next_game):
+        from go_engine.training.selfplay import GameBatch, PlyBuffers
+        self.n, self.seed, self.u_max, self.ladders = n, seed, u_max, ladders
+        self.sl, self.rl = players
+        self.next_game = next_game
+        self.gb = GameBatch(n, slots, komi=komi, seed=seed)
+        self.buffers = PlyBuffers(self.gb)
+        self.game_of = np.full(slots, -1, np.int64)   # game number in each slot (-1: idle)
+        self.u = np.zeros(slots, np.int64)
+        self.names = ["sl>random>rl"] * slots
+        for slot in range(slots):
+            self._start(slot)
+
+    def _start(self, slot: int) -> None:
+        from go_engine.training.selfplay import batch_reset
+        g = self.next_game()
+        self.game_of[slot] = -1 if g is None else g
+        if g is None:
+            return
+        gb = self.gb
+        rng = np.random.default_rng([self.seed, g])  # the game's U and sampling stream
+        batch_reset(gb.color, gb.links, gb.info, gb.hashes, self.n, np.array([slot]))
+        gb.moves[slot] = 0
+        gb.move_prob[slot] = 0
+        gb.length[slot] = gb.start_len[slot] = 0
+        gb.done[slot] = False
+        gb.score[slot] = 0.0
+        gb.rng[slot] = np.uint64(rng.integers(1, 2**63 - 1))
+        self.u[slot] = rng.integers(0, self.u_max)
+
+    @property
+    def idle(self) -> bool:
+        return bool(np.all(self.game_of < 0))
+
+    def step(self) -> tuple[dict | None, np.ndarray]:
+        """One ply of every game in play; returns (the labelled shard columns of the games that
+        ended, their game numbers) and refills their slots."""
+        from go_engine.training.selfplay import batch_to_arrays, play_plies
+        gb = self.gb
+        active = np.flatnonzero(~gb.done & (self.game_of >= 0))
+        play_plies(gb, value_assigner(self.sl, self.rl, self.u)(gb, active), ladders=self.ladders,
+                   buffers=self.buffers)
+        finished = np.flatnonzero(gb.done & (self.game_of >= 0))
+        if not len(finished):
+            return None, finished
+        order = finished[np.argsort(self.game_of[finished])]
+        part = label_positions(batch_to_arrays(gb, self.names, self.names, games=order), self.u[order])
+        numbers = self.game_of[order].copy()
+        for slot in order:
+            self._start(int(slot))
+        return part, numbers
+
+
 def generate_value_data(sl_weights: str, rl_weights: str, games: int, out: str | Path, n: int = 9,
-                        batch: int = 64, komi: float = DEFAULT_KOMI, u_max: int | None = None, seed: int = 0,
-                        progress: bool = True, ladders: bool = True) -> dict:
-    """Play ``games`` value-data games and write one shard per batch (atomically)."""
+                        batch: int = 256, komi: float = DEFAULT_KOMI, u_max: int | None = None, seed: int = 0,
+                        progress: bool = True, ladders: bool = True, shard_games: int = 1024,
+                        threads: int = 2) -> dict:
+    """Play ``games`` value-data games, ``batch`` at a time, and write a shard of every
+    ``shard_games`` finished games (atomically).
+
+    The batch stays full: a slot whose game ends starts the next game at once, so every ply's
+    network call sees about ``batch`` positions, not a tail of the few longest games. With
+    ``threads`` > 1 the batch is split into that many streams, each on its own thread: one XLA
+    call on these small networks keeps one core busy, two calls at once keep two busy. A game
+    is the same whichever stream plays it (its U and sampling come from (seed, game number));
+    with several threads the grouping of games into shards depends on timing."""
+    import threading
+
     from tqdm import tqdm
 
-    from go_engine.training.selfplay import GameBatch, batch_to_arrays, load_player, play_out, write_npz_atomic
+    from go_engine.training.selfplay import load_player, write_npz_atomic
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     policies: dict = {}
-    sl = load_player(sl_weights, n, name="sl", policies=policies)
-    rl = load_player(rl_weights, n, name="rl", policies=policies)
+    players = (load_player(sl_weights, n, name="sl", policies=policies),
+               load_player(rl_weights, n, name="rl", policies=policies))
     u_max = u_max or n * n
+    threads = max(1, min(threads, games))
+    slots = max(1, min(batch, games) // threads)
+    lock = threading.Lock()
+    counter = [0]
+
+    def next_game() -> int | None:
+        with lock:
+            if counter[0] >= games:
+                return None
+            counter[0] += 1
+            return counter[0] - 1
+
+    streams = [_ValueStream(n, slots, komi, seed, u_max, ladders, players, next_game) for _ in range(threads)]
     bar = tqdm(total=games, desc="value data", unit="game", disable=not progress)
-    played = positions = moves = 0
+    state = {"played": 0, "positions": 0, "moves": 0, "shards": 0}
+    pending: list[tuple[np.ndarray, dict]] = []
     t0 = time.perf_counter()
-    k = 0
-    while played < games:
-        b = min(batch, games - played)
-        rng = np.random.default_rng([seed, k])
-        u = rng.integers(0, u_max, size=b)
-        gb = GameBatch(n, b, komi=komi, seed=int(rng.integers(2**62)))
-        play_out(gb, value_assigner(sl, rl, u), ladders=ladders)
-        names = ["sl>random>rl"] * b
-        arrays = label_positions(batch_to_arrays(gb, names, names), u)
-        write_npz_atomic(out / f"value-{seed:04d}-{k:05d}.npz", arrays)
-        played += b
-        positions += len(arrays["pos_z"])
-        moves += int(gb.length.sum())
-        k += 1
-        el = time.perf_counter() - t0
-        bar.update(b)
-        bar.set_postfix(games_s=f"{played / el:.2f}", moves_s=f"{moves / el:.0f}")
+
+    def flush() -> None:  # under the lock
+        if pending:
+            pending.sort(key=lambda item: int(item[0][0]))
+            shard = concat_shards([part for _, part in pending])
+            write_npz_atomic(out / f"value-{seed:04d}-{state['shards']:05d}.npz", shard)
+            state["positions"] += len(shard["pos_z"])
+            state["shards"] += 1
+            pending.clear()
+
+    def run(stream: _ValueStream) -> None:
+        while not stream.idle:
+            part, numbers = stream.step()
+            if part is None:
+                continue
+            with lock:
+                pending.append((numbers, part))
+                state["moves"] += int(part["game_len"].sum())
+                state["played"] += len(numbers)
+                bar.update(len(numbers))
+                if sum(len(p["game_len"]) for _, p in pending) >= shard_games:
+                    flush()
+                el = time.perf_counter() - t0
+                bar.set_postfix(games_s=f"{state['played'] / el:.2f}", moves_s=f"{state['moves'] / el:.0f}")
+
+    if threads == 1:
+        run(streams[0])
+    else:
+        errors: list[BaseException] = []
+
+        def guarded(stream: _ValueStream) -> None:
+            try:
+                run(stream)
+            except BaseException as exc:  # re-raised below, on the caller's thread
+                errors.append(exc)
+                with lock:
+                    counter[0] = games  # the other streams finish their games and stop
+
+        workers = [threading.Thread(target=guarded, args=(s,), name=f"value-data-{i}") for i, s in enumerate(streams)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        if errors:
+            raise errors[0]
+    with lock:
+        flush()
     bar.close()
     wall = time.perf_counter() - t0
-    return {"games": played, "positions": positions, "dropped": played - positions, "moves": moves,
-            "wall_s": wall, "games_per_hour": played / wall * 3600, "shards": k, "out": str(out)}
+    played = state["played"]
+    return {"games": played, "positions": state["positions"], "dropped": played - state["positions"],
+            "moves": state["moves"], "wall_s": wall, "games_per_hour": played / wall * 3600,
+            "shards": state["shards"], "threads": threads, "out": str(out)}
 
 
 @dataclass

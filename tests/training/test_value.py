@@ -30,16 +30,39 @@ def test_label_positions_one_per_game_from_the_side_to_move():
     assert list(out["pos_z"]) == [1.0, -1.0]
 
 
-def test_generated_value_data_follows_alphago(tmp_path):
+@pytest.mark.parametrize("games,batch,shard_games,threads", [(6, 6, 1024, 1), (13, 4, 5, 1), (13, 4, 5, 2)])
+def test_generated_value_data_follows_alphago(tmp_path, games, batch, shard_games, threads):
+    """(13, 4, 5): four games at a time, each finished game's slot starting the next one, a
+    shard of every five finished games; with two threads, two streams of two games."""
     sl = tiny_policy_file(tmp_path / "sl.npz", N, 0)
     rl = tiny_policy_file(tmp_path / "rl.npz", N, 1)
-    summary = generate_value_data(str(sl), str(rl), 6, tmp_path / "vd", n=N, batch=6, komi=0.5, u_max=8,
-                                  progress=False, ladders=False)
-    assert summary["games"] == 6 and summary["positions"] + summary["dropped"] == 6
-    (shard,) = sorted((tmp_path / "vd").glob("value-*.npz"))
-    with np.load(shard) as z:
-        d = {k: z[k] for k in z.files}
-    assert len(d["pos_game"]) == len(set(d["pos_game"].tolist())) == summary["positions"]  # one per game
+    summary = generate_value_data(str(sl), str(rl), games, tmp_path / "vd", n=N, batch=batch, komi=0.5, u_max=8,
+                                  progress=False, ladders=False, shard_games=shard_games, threads=threads)
+    assert summary["games"] == games and summary["positions"] + summary["dropped"] == games
+    shards = sorted((tmp_path / "vd").glob("value-*.npz"))
+    assert 1 <= len(shards) == summary["shards"] <= -(-games // shard_games)
+    again = generate_value_data(str(sl), str(rl), games, tmp_path / "vd2", n=N, batch=batch, komi=0.5, u_max=8,
+                                progress=False, ladders=False, shard_games=shard_games, threads=threads)
+    assert again["positions"] == summary["positions"]
+    first, second = ValueSet.load(tmp_path / "vd"), ValueSet.load(tmp_path / "vd2")
+    key = lambda vs: sorted(tuple(vs.moves[s:s + p].tolist()) + (float(z),)  # noqa: E731
+                            for s, p, z in zip(vs.starts, vs.plies, vs.z))
+    assert key(first) == key(second)  # the same games and positions for a seed
+    positions = 0
+    for shard in shards:
+        with np.load(shard) as z:
+            positions += _check_value_shard({k: z[k] for k in z.files})
+    assert positions == summary["positions"]
+    vs = ValueSet.load(tmp_path / "vd")
+    planes = vs.planes()
+    assert planes.shape == (vs.size, N, N, 49)
+    assert np.all(planes[:, :, :, 48] == (vs.to_play == bk.BLACK)[:, None, None])  # player colour plane
+
+
+def _check_value_shard(d: dict) -> int:
+    """Every labelled position of a shard: one per game, after the one random move, z right."""
+    assert len(d["pos_game"]) == len(set(d["pos_game"].tolist()))  # one per game
+    assert d["game_start"][0] == 0 and np.all(np.diff(d["game_start"]) == d["game_len"][:-1])
     for i, g in enumerate(d["pos_game"]):
         s, ln = int(d["game_start"][g]), int(d["game_len"][g])
         codes = d["moves"][s:s + ln]
@@ -54,10 +77,7 @@ def test_generated_value_data_follows_alphago(tmp_path):
         prefix = replay_checked(N, codes[:u + 1], 0.5)
         assert prefix.position.to_play == d["pos_to_play"][i]
         assert d["pos_z"][i] == (winner if d["pos_to_play"][i] == bk.BLACK else -winner)
-    vs = ValueSet.load(tmp_path / "vd")
-    planes = vs.planes()
-    assert planes.shape == (vs.size, N, N, 49)
-    assert np.all(planes[:, :, :, 48] == (vs.to_play == bk.BLACK)[:, None, None])  # player colour plane
+    return len(d["pos_game"])
 
 
 def _dataset(tmp_path):
