@@ -50,6 +50,31 @@ def bench_board(sizes: tuple[int, ...] = (9, 19), seconds: float = 3.0, komi: fl
     return results
 
 
+def bench_random(n: int = 19, seconds: float = 3.0, komi: float = 7.0, max_moves: int | None = None) -> dict:
+    """Uniform random playouts from the empty board, one thread, with the move cap ``max_moves``
+    (default ``playout_move_cap(n)``, the engine's). A smaller cap is there to compare with
+    engines that stop playouts early: Pachi's ``montecarlo`` engine ends a light playout when the
+    game reaches 400 moves, before most 19x19 random games end (ours run 455 moves on average),
+    so equal playouts/s needs equal moves per playout (``benchmarks/random_vs_pachi.py``)."""
+    pos = Position(n)
+    cap = playout_move_cap(n) if max_moves is None else max_moves
+    pol = no_policy()
+    playout_batch(PLAYOUT_RANDOM, pos.color, pos.links, pos.info, ZOBRIST, pol, 1, 50, cap, komi)  # warm-up
+    count, moves, wall, cpu, seed = 0, 0, 0.0, 0.0, 2
+    chunk = 2000 if n <= 9 else 500
+    while wall < seconds:
+        t0, c0 = time.perf_counter(), time.process_time()
+        _, m = playout_batch(PLAYOUT_RANDOM, pos.color, pos.links, pos.info, ZOBRIST, pol, seed, chunk, cap, komi)
+        wall += time.perf_counter() - t0
+        cpu += time.process_time() - c0
+        count += chunk
+        moves += m
+        seed += 1
+    return {"board_size": n, "max_moves": cap, "playouts": count, "playouts_per_s": round(count / wall, 1),
+            "moves_per_s": round(moves / wall, 1), "moves_per_playout": round(moves / count, 1),
+            "playouts_per_cpu_s": round(count / max(cpu, 1e-9), 1)}
+
+
 def bench_search(sizes: tuple[int, ...] = (9, 19), threads: tuple[int, ...] = (1, 2), seconds: float = 3.0,
                  komi: float = 7.0, batch_size: int = 16) -> dict:
     """MCTS simulations/s (heuristic priors, random playouts) from the empty board for each

@@ -79,6 +79,9 @@ def selfplay_speed(n: int, games: int = 32) -> dict:
 
 
 # --- Pachi ------------------------------------------------------------------------------------
+PACHI_MC_GAMELEN = 400   # Pachi's montecarlo engine: a playout ends when the game has this many moves
+
+
 def _pachi_genmove(pachi: str, n: int, args: list[str]) -> tuple[float, str]:
     """Seconds Pachi takes to answer one genmove (after two opening moves, so that no book or
     joseki answers it), and its stderr. Timed between the command and the answer, so the start-up
@@ -115,11 +118,25 @@ def _pachi_genmove(pachi: str, n: int, args: list[str]) -> tuple[float, str]:
             proc.wait()
 
 
+def pachi_light_speed(pachi: str, n: int, count: int, gamelen: int = PACHI_MC_GAMELEN) -> float:
+    """Pachi's light (uniform random) playouts/s: ``count`` playouts of its ``montecarlo`` engine
+    timed in one genmove. Pachi stops a playout when the game reaches ``gamelen`` moves (its
+    default 400 ends 99.95% of 19x19 light playouts early, at 398 moves from the two-stone start
+    position; ``gamelen=3*n*n+20``, our cap, lets them end by two passes: 474 moves on average)."""
+    seconds, _ = _pachi_genmove(pachi, n, ["-e", "montecarlo", "-t", f"={count}", "playout=light",
+                                           f"gamelen={gamelen}"])
+    return count / seconds
+
+
 def pachi_speed(pachi: str, sizes: tuple[int, ...] = (9, 19)) -> dict:
     """Pachi's light and moggy playouts/s (its ``montecarlo`` engine, one thread, a fixed number
-    of playouts timed) and its UCT search's simulations/s on 1 and 2 threads (as it reports them)."""
+    of playouts timed) and its UCT search's simulations/s on 1 and 2 threads (as it reports them).
+    ``pachi_light_full_*``: light playouts played to two passes (see ``pachi_light_speed``)."""
     out: dict[str, float] = {}
     for n in sizes:
+        full = 3 * n * n + 20
+        out[f"pachi_light_full_playouts_per_s_{n}x{n}"] = round(pachi_light_speed(pachi, n, 5000 if n > 9 else 20000,
+                                                                                  full), 1)
         games = 40000 if n <= 9 else 10000
         for playout in ("light", "moggy"):
             count = games if playout == "light" else games // 4

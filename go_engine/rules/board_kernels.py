@@ -183,7 +183,12 @@ def place_stone_inline(color, links, info, zob, h, loc, c):
     links[LIBS, 0] = 0
     captured = 0
     cap_loc = NO_LOC
-    if (nbr >> (NBR_BITS * opp)) & NBR_MASK:
+    # any neighbouring opp chain left without liberties? Asked without branches, so that the
+    # branch below is taken only on a capture (about 9% of random moves) rather than on every
+    # move next to an opp stone (about half, at random: a misprediction each time)
+    dead = (((color[loc - 1] == opp) & (links[LIBS, hd0] == 0)) | ((color[loc + 1] == opp) & (links[LIBS, hd1] == 0))
+            | ((color[loc - w] == opp) & (links[LIBS, hd2] == 0)) | ((color[loc + w] == opp) & (links[LIBS, hd3] == 0)))
+    if dead:
         lifted = (1 << (NBR_BITS * opp)) - 1  # one opp neighbour becomes one empty neighbour
         for nb in (loc - 1, loc + 1, loc - w, loc + w):
             head = links[HEAD, nb]
@@ -235,14 +240,20 @@ def place_stone_inline(color, links, info, zob, h, loc, c):
                 # a is the big chain. A liberty of a stone of b is new to a unless it
                 # touches a stone already marked HEAD == a; marking b's stones as we go
                 # stops b's shared liberties from being counted twice.
+                # Counted without branches (their outcome is random in playouts: about 8% of a
+                # 19x19 random playout's time went to mispredictions here). For a wall cell e,
+                # e +- 1 and e +- w may leave the HEAD row: e - w < 0 wraps to the last wall
+                # row, e + w >= A reads the NEXT row's first cells (walls, 0); either way the
+                # term is masked by color[e] == EMPTY.
                 s = b
                 more = True
                 while more:
+                    gained = 0
                     for e in (s - 1, s + 1, s - w, s + w):
-                        if color[e] == EMPTY:
-                            if (links[HEAD, e - 1] != a and links[HEAD, e + 1] != a
-                                    and links[HEAD, e - w] != a and links[HEAD, e + w] != a):
-                                links[LIBS, a] += 1
+                        fresh = ((color[e] == EMPTY) & (links[HEAD, e - 1] != a) & (links[HEAD, e + 1] != a)
+                                 & (links[HEAD, e - w] != a) & (links[HEAD, e + w] != a))
+                        gained += np.int32(fresh)
+                    links[LIBS, a] += gained
                     links[HEAD, s] = a
                     s = links[NEXT, s]
                     more = s != b
