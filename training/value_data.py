@@ -227,6 +227,27 @@ def generate_value_data(sl_weights: str, rl_weights: str, games: int, out: str |
             "shards": state["shards"], "threads": threads, "out": str(out)}
 
 
+def read_shards(directory: str | Path, pattern: str, how_made: str, keys: tuple[str, ...]):
+    """Each shard under ``directory`` matching ``pattern``, in name order, as (its ``moves`` and
+    ``keys`` arrays, the offset of its first move in all shards' moves put back to back); all
+    must be of one board size. Returns (board size, that list). Only the named arrays are read:
+    a data-build shard's per-position columns alone run to hundreds of MB on 19x19."""
+    files = sorted(Path(directory).glob(pattern))
+    if not files:
+        raise FileNotFoundError(f"no {pattern} shards in {directory} (run `{how_made}`)")
+    shards, n, base = [], None, 0
+    for f in files:
+        with np.load(f, allow_pickle=False) as d:
+            size = int(d["board_size"])
+            arrays = {k: d[k] for k in ("moves", *keys)}
+        if n is not None and size != n:
+            raise ValueError(f"{f}: board size {size} differs from {n}")
+        n = size
+        shards.append((arrays, base))
+        base += len(arrays["moves"])
+    return n, shards
+
+
 @dataclass
 class ValueSet:
     """Positions as move prefixes with labels: planes are made on demand."""
@@ -244,27 +265,13 @@ class ValueSet:
 
     @classmethod
     def load(cls, directory: str | Path, pattern: str = "value-*.npz") -> "ValueSet":
-        files = sorted(Path(directory).glob(pattern))
-        if not files:
-            raise FileNotFoundError(f"no {pattern} shards in {directory} (run `go-engine selfplay --value-data`)")
-        moves, starts, plies, to_play, z = [], [], [], [], []
-        n = None
-        base = 0
-        for f in files:
-            with np.load(f, allow_pickle=False) as d:
-                size = int(d["board_size"])
-                if n is not None and size != n:
-                    raise ValueError(f"{f}: board size {size} differs from {n}")
-                n = size
-                moves.append(d["moves"])
-                starts.append(d["game_start"][d["pos_game"]] + base)
-                plies.append(d["pos_ply"])
-                to_play.append(d["pos_to_play"])
-                z.append(d["pos_z"])
-                base += len(d["moves"])
-        return cls(n, np.concatenate(moves), np.concatenate(starts).astype(np.int64),
-                   np.concatenate(plies).astype(np.int64), np.concatenate(to_play).astype(np.int64),
-                   np.concatenate(z).astype(np.float32))
+        n, shards = read_shards(directory, pattern, "go-engine selfplay --value-data",
+                                ("game_start", "pos_game", "pos_ply", "pos_to_play", "pos_z"))
+        return cls(n, np.concatenate([d["moves"] for d, _ in shards]),
+                   np.concatenate([d["game_start"][d["pos_game"]] + base for d, base in shards]).astype(np.int64),
+                   np.concatenate([d["pos_ply"] for d, _ in shards]).astype(np.int64),
+                   np.concatenate([d["pos_to_play"] for d, _ in shards]).astype(np.int64),
+                   np.concatenate([d["pos_z"] for d, _ in shards]).astype(np.float32))
 
     def planes(self, index: np.ndarray | None = None, scratch: FeatureScratch | None = None) -> np.ndarray:
         index = np.arange(self.size) if index is None else index

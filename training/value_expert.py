@@ -62,35 +62,27 @@ class ExpertGames:
     @classmethod
     def load(cls, directory: str | Path, split: str, komis: tuple[float, ...] = (6.5, 7.5),
              min_moves: int = 50) -> "ExpertGames":
-        files = sorted(Path(directory).glob(f"{split}-*.npz"))
-        if not files:
-            raise FileNotFoundError(f"no {split}-*.npz shards in {directory} (run `go-engine data build`)")
-        moves, starts, lengths, winner = [], [], [], []
+        from go_engine.training.value_data import read_shards
+        n, shards = read_shards(directory, f"{split}-*.npz", "go-engine data build",
+                                ("game_start", "game_len", "winner", "komi"))
+        starts, lengths, winner = [], [], []
         dropped: Counter = Counter()
-        n = None
-        base = 0
-        for f in files:
-            with np.load(f, allow_pickle=False) as d:
-                size = int(d["board_size"])
-                if n is not None and size != n:
-                    raise ValueError(f"{f}: board size {size} differs from {n}")
-                n = size
-                lens = d["game_len"].astype(np.int64)
-                win = d["winner"].astype(np.int8)
-                komi = d["komi"].astype(np.float64)
-                komi_ok = np.zeros(len(lens), bool)
-                for k in komis:
-                    komi_ok |= np.isclose(komi, k)
-                keep = (win != 0) & komi_ok & (lens >= min_moves)
-                dropped["no winner (draw or unknown result)"] += int(np.count_nonzero(win == 0))
-                dropped["komi missing or not " + "/".join(str(k) for k in komis)] += int(
-                    np.count_nonzero((win != 0) & ~komi_ok))
-                dropped[f"fewer than {min_moves} moves"] += int(np.count_nonzero((win != 0) & komi_ok & (lens < min_moves)))
-                moves.append(d["moves"])
-                starts.append(d["game_start"].astype(np.int64)[keep] + base)
-                lengths.append(lens[keep])
-                winner.append(win[keep])
-                base += len(d["moves"])
+        for d, base in shards:
+            lens = d["game_len"].astype(np.int64)
+            win = d["winner"].astype(np.int8)
+            komi = d["komi"].astype(np.float64)
+            komi_ok = np.zeros(len(lens), bool)
+            for k in komis:
+                komi_ok |= np.isclose(komi, k)
+            keep = (win != 0) & komi_ok & (lens >= min_moves)
+            dropped["no winner (draw or unknown result)"] += int(np.count_nonzero(win == 0))
+            dropped["komi missing or not " + "/".join(str(k) for k in komis)] += int(
+                np.count_nonzero((win != 0) & ~komi_ok))
+            dropped[f"fewer than {min_moves} moves"] += int(np.count_nonzero((win != 0) & komi_ok & (lens < min_moves)))
+            starts.append(d["game_start"].astype(np.int64)[keep] + base)
+            lengths.append(lens[keep])
+            winner.append(win[keep])
+        moves = [d["moves"] for d, _ in shards]
         return cls(int(n), np.concatenate(moves), np.concatenate(starts), np.concatenate(lengths),
                    np.concatenate(winner), dropped)
 
