@@ -119,9 +119,11 @@ class SelfPlayWorkerImpl:
         return os.getpid()
 
 
-def make_worker_class(num_cpus: float = 1.0):
+def make_worker_class(num_cpus: float = 1.0, impl: type = SelfPlayWorkerImpl):
+    """``impl`` as a Ray actor class: ``num_cpus`` each, one XLA/Numba thread, never restarted
+    by Ray (the pool replaces a dead actor under a fresh id instead)."""
     import ray
-    return ray.remote(num_cpus=num_cpus, max_restarts=0, runtime_env={"env_vars": WORKER_ENV})(SelfPlayWorkerImpl)
+    return ray.remote(num_cpus=num_cpus, max_restarts=0, runtime_env={"env_vars": WORKER_ENV})(impl)
 
 
 def init_ray(address: str | None = None, num_cpus: int | None = None) -> None:
@@ -144,63 +146,58 @@ class RayRunStats:
     wall_s: float = 0.0
 
 
-class SelfPlayPool:
-    """W worker actors kept busy with ``play_shard`` calls; dead workers are replaced."""
+class ActorPool:
+    """W actors of one Ray class (built as ``cls.remote(worker_id, *args, **kwargs)``), one call
+    in flight each. An actor that dies (killed, its node lost) is replaced by a fresh one with
+    a new id, so no id (and no file named after one) is reused, and the work of its lost call
+    is handed back to be given out again; an error raised by the call's own code is re-raised."""
 
-    def __init__(self, run_dir: str | Path, workers: int, n: int = 9, komi: float = DEFAULT_KOMI, seed: int = 0,
-                 temperature: float = 1.0, ladders: bool = True, cpus_per_worker: float = 1.0):
-        self.run_dir = str(run_dir)
-        self.kwargs = dict(n=n, komi=komi, temperature=temperature, seed=seed, ladders=ladders)
-        self.cls = make_worker_class(cpus_per_worker)
+    def __init__(self, cls, workers: int, *args, **kwargs):
+        self.cls, self.args, self.kwargs = cls, args, kwargs
         self.next_id = 0
         self.actors: dict[int, object] = {}
-        self.pending: dict = {}  # future -> (worker id, games)
-        self.stats = RayRunStats()
+        self.pending: dict = {}  # future -> (worker id, work)
+        self.workers_lost = 0
         for _ in range(workers):
             self._spawn()
 
     def _spawn(self) -> int:
         wid = self.next_id
         self.next_id += 1
-        self.actors[wid] = self.cls.remote(wid, self.run_dir, **self.kwargs)
+        self.actors[wid] = self.cls.remote(wid, *self.args, **self.kwargs)
         return wid
 
     def idle_workers(self) -> list[int]:
         busy = {wid for wid, _ in self.pending.values()}
         return [wid for wid in self.actors if wid not in busy]
 
-    def submit(self, wid: int, games: int) -> None:
-        fut = self.actors[wid].play_shard.remote(games)
-        self.pending[fut] = (wid, games)
+    def call(self, wid: int, method: str, work, *args) -> None:
+        """Start ``actor.method(*args)`` on worker ``wid``; ``work`` is what it stands for."""
+        fut = getattr(self.actors[wid], method).remote(*args)
+        self.pending[fut] = (wid, work)
 
-    def in_flight(self) -> int:
-        return sum(g for _, g in self.pending.values())
-
-    def collect(self, timeout: float = 1.0) -> list[dict]:
-        """Finished shard summaries; a dead worker's games are counted as lost and the worker replaced."""
+    def wait(self, timeout: float = 1.0) -> tuple[list[tuple[object, object]], list[object]]:
+        """((work, result) of the calls finished so far, the work of calls lost with their actor)."""
         import ray
         from ray.exceptions import RayActorError, RayTaskError
         if not self.pending:
-            return []
+            return [], []
         ready, _ = ray.wait(list(self.pending), num_returns=len(self.pending), timeout=timeout)
-        out = []
+        done, lost = [], []
         for fut in ready:
-            wid, games = self.pending.pop(fut)
+            wid, work = self.pending.pop(fut)
             try:
                 res = ray.get(fut)
             except (RayActorError, RayTaskError) as exc:
                 if isinstance(exc, RayTaskError) and not isinstance(exc.cause, RayActorError):
                     raise
-                self.stats.workers_lost += 1
-                self.stats.games_lost += games
+                self.workers_lost += 1
                 self.actors.pop(wid, None)
                 self._spawn()
+                lost.append(work)
                 continue
-            self.stats.games += res["games"]
-            self.stats.moves += res["moves"]
-            self.stats.shards += 1
-            out.append(res)
-        return out
+            done.append((work, res))
+        return done, lost
 
     def kill(self, wid: int) -> None:
         import ray
@@ -211,6 +208,34 @@ class SelfPlayPool:
         for actor in self.actors.values():
             ray.kill(actor, no_restart=True)
         self.actors.clear()
+
+
+class SelfPlayPool(ActorPool):
+    """W self-play actors kept busy with ``play_shard`` calls; dead workers are replaced."""
+
+    def __init__(self, run_dir: str | Path, workers: int, n: int = 9, komi: float = DEFAULT_KOMI, seed: int = 0,
+                 temperature: float = 1.0, ladders: bool = True, cpus_per_worker: float = 1.0):
+        self.run_dir = str(run_dir)
+        self.stats = RayRunStats()
+        super().__init__(make_worker_class(cpus_per_worker), workers, self.run_dir, n=n, komi=komi,
+                         temperature=temperature, seed=seed, ladders=ladders)
+
+    def submit(self, wid: int, games: int) -> None:
+        self.call(wid, "play_shard", games, games)
+
+    def in_flight(self) -> int:
+        return sum(g for _, g in self.pending.values())
+
+    def collect(self, timeout: float = 1.0) -> list[dict]:
+        """Finished shard summaries; a dead worker's games are counted as lost and the worker replaced."""
+        done, lost = self.wait(timeout)
+        self.stats.workers_lost = self.workers_lost
+        self.stats.games_lost += sum(lost)
+        for _, res in done:
+            self.stats.games += res["games"]
+            self.stats.moves += res["moves"]
+            self.stats.shards += 1
+        return [res for _, res in done]
 
 
 def ensure_weights(run_dir: Path, weights: str, n: int) -> None:

@@ -128,14 +128,22 @@ def add_selfplay_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=0, help="Ray workers (0: this process)")
     p.add_argument("--ray-address", default=None, help="join a running Ray cluster")
     p.add_argument("--num-cpus", type=int, default=None, help="CPUs of a local Ray instance")
-    p.add_argument("--games-per-shard", type=int, default=8, help="with --workers")
+    p.add_argument("--games-per-shard", type=int, default=None,
+                   help="with --workers: games per shard (default 8; with --value-data, a chunk of consecutive "
+                        "games per actor call, default an equal share per worker up to 1024)")
     p.add_argument("--seconds", type=float, default=None, help="stop starting new games after this time")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_selfplay)
 
 
 def cmd_selfplay(args: argparse.Namespace) -> int:
-    if args.value_data:
+    if args.value_data and args.workers > 0:
+        from go_engine.training.value_ray import ray_value_data
+        summary = ray_value_data(args.sl_weights, args.weights, args.games, args.out, workers=args.workers,
+                                 address=args.ray_address, num_cpus=args.num_cpus, n=args.size,
+                                 batch=args.batch or 256, komi=args.komi, u_max=args.u_max, seed=args.seed,
+                                 chunk_games=args.games_per_shard, progress=not args.quiet)
+    elif args.value_data:
         from go_engine.training.value_data import generate_value_data
         summary = generate_value_data(args.sl_weights, args.weights, args.games, args.out, n=args.size,
                                       batch=args.batch or 256, komi=args.komi, u_max=args.u_max, seed=args.seed,
@@ -143,8 +151,8 @@ def cmd_selfplay(args: argparse.Namespace) -> int:
     elif args.workers > 0:
         from go_engine.training.distributed import ray_selfplay
         summary = ray_selfplay(args.weights, args.games, args.out, workers=args.workers,
-                               games_per_shard=args.games_per_shard, n=args.size, komi=args.komi, seed=args.seed,
-                               address=args.ray_address, num_cpus=args.num_cpus, seconds=args.seconds,
+                               games_per_shard=args.games_per_shard or 8, n=args.size, komi=args.komi,
+                               seed=args.seed, address=args.ray_address, num_cpus=args.num_cpus, seconds=args.seconds,
                                progress=not args.quiet)
     else:
         from go_engine.training.selfplay import run_selfplay

@@ -9,7 +9,9 @@ final Tromp-Taylor result from the view of the side to move there: +1 win, -1 lo
 Games that end before U_g+1 moves (rare) give no position and are counted as dropped.
 
 Shards (``value-<seed>-<k>.npz``) hold the self-play columns of ``training.selfplay`` plus
-``pos_game``, ``pos_ply`` (moves before the position), ``pos_to_play`` and ``pos_z``.
+``pos_game``, ``pos_ply`` (moves before the position), ``pos_to_play`` and ``pos_z``, and per
+game ``random_move_ply`` (U) and ``game_number`` (g: the run's games, wherever they were played,
+can be matched and counted by it).
 """
 from __future__ import annotations
 
@@ -57,7 +59,7 @@ def label_positions(arrays: dict, u: np.ndarray) -> dict:
 def concat_shards(parts: list[dict]) -> dict:
     """One shard from several ``label_positions`` dicts of finished games (offsets rebased)."""
     per_game = ("game_len", "start_len", "winner", "score", "komi", "black", "white", "learner_color",
-                "random_move_ply")
+                "random_move_ply", "game_number")
     out = {"board_size": parts[0]["board_size"], "version": parts[0]["version"],
            "moves": np.concatenate([p["moves"] for p in parts]),
            "move_prob": np.concatenate([p["move_prob"] for p in parts])}
@@ -124,8 +126,9 @@ class _ValueStream:
         if not len(finished):
             return None, finished
         order = finished[np.argsort(self.game_of[finished])]
-        part = label_positions(batch_to_arrays(gb, self.names, self.names, games=order), self.u[order])
         numbers = self.game_of[order].copy()
+        part = label_positions(batch_to_arrays(gb, self.names, self.names, games=order), self.u[order])
+        part["game_number"] = numbers.astype(np.int64)
         for slot in order:
             self._start(int(slot))
         return part, numbers
@@ -134,7 +137,8 @@ class _ValueStream:
 def generate_value_data(sl_weights: str, rl_weights: str, games: int, out: str | Path, n: int = 9,
                         batch: int = 256, komi: float = DEFAULT_KOMI, u_max: int | None = None, seed: int = 0,
                         progress: bool = True, ladders: bool = True, shard_games: int = 1024,
-                        threads: int = 2) -> dict:
+                        threads: int = 2, first_game: int = 0, shard_prefix: str | None = None,
+                        policies: dict | None = None) -> dict:
     """Play ``games`` value-data games, ``batch`` at a time, and write a shard of every
     ``shard_games`` finished games (atomically).
 
@@ -143,7 +147,12 @@ def generate_value_data(sl_weights: str, rl_weights: str, games: int, out: str |
     ``threads`` > 1 the batch is split into that many streams, each on its own thread: one XLA
     call on these small networks keeps one core busy, two calls at once keep two busy. A game
     is the same whichever stream plays it (its U and sampling come from (seed, game number));
-    with several threads the grouping of games into shards depends on timing."""
+    with several threads the grouping of games into shards depends on timing.
+
+    The games played are numbers ``first_game`` .. ``first_game + games - 1``, so a range of a
+    run can be played elsewhere (``training.value_ray`` gives ranges to Ray actors) and its
+    games are those the whole run plays there. Shards are ``<shard_prefix>-<k>.npz`` (default
+    prefix ``value-<seed>``). ``policies`` keeps the compiled networks between calls."""
     import threading
 
     from tqdm import tqdm
@@ -151,7 +160,8 @@ def generate_value_data(sl_weights: str, rl_weights: str, games: int, out: str |
     from go_engine.training.selfplay import load_player, write_npz_atomic
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    policies: dict = {}
+    policies = {} if policies is None else policies
+    prefix = shard_prefix or f"value-{seed:04d}"
     players = (load_player(sl_weights, n, name="sl", policies=policies),
                load_player(rl_weights, n, name="rl", policies=policies))
     u_max = u_max or n * n
@@ -165,7 +175,7 @@ def generate_value_data(sl_weights: str, rl_weights: str, games: int, out: str |
             if counter[0] >= games:
                 return None
             counter[0] += 1
-            return counter[0] - 1
+            return first_game + counter[0] - 1
 
     streams = [_ValueStream(n, slots, komi, seed, u_max, ladders, players, next_game) for _ in range(threads)]
     bar = tqdm(total=games, desc="value data", unit="game", disable=not progress)
@@ -177,7 +187,7 @@ def generate_value_data(sl_weights: str, rl_weights: str, games: int, out: str |
         if pending:
             pending.sort(key=lambda item: int(item[0][0]))
             shard = concat_shards([part for _, part in pending])
-            write_npz_atomic(out / f"value-{seed:04d}-{state['shards']:05d}.npz", shard)
+            write_npz_atomic(out / f"{prefix}-{state['shards']:05d}.npz", shard)
             state["positions"] += len(shard["pos_z"])
             state["shards"] += 1
             pending.clear()
