@@ -61,6 +61,11 @@ class ValueConfig:
     # ownership (nakade playouts from its last position), from the side to move's view; 0: off
     ownership_weight: float = 0.0
     ownership_playouts: int = 8
+    # with expert_shards: the regression target becomes (1 - w) * z + w * m, m the mean outcome
+    # (side to move's view, the game's komi) of ``playout_target_playouts`` nakade playouts
+    # from the position; 0: the result z alone. Validation MSE stays against z.
+    playout_target_weight: float = 0.0
+    playout_target_playouts: int = 16
     val_data: str = ""  # held-out shards (other games); empty: hold out val_fraction of data
     val_fraction: float = 0.05
     out: str = "runs/value"
@@ -69,6 +74,7 @@ class ValueConfig:
     first_kernel: int = 5
     fc_units: int = 128
     trunk_weights: str = ""  # a policy weight file: its convolutions become a frozen trunk in front
+    trunk_lr_scale: float = 0.0  # 0: that trunk stays frozen; > 0: trained at lr times this factor
     optimizer: str = "adam"
     lr: float = 0.001
     lr_schedule: str = "constant"  # or "cosine": from lr down to 0 at ``steps``
@@ -91,6 +97,10 @@ class ValueConfig:
             raise ValueError("lr_schedule must be constant or cosine")
         if self.batch_size < 1 or self.steps < 0:
             raise ValueError("batch_size >= 1 and steps >= 0")
+        if self.trunk_lr_scale < 0:
+            raise ValueError("trunk_lr_scale must be >= 0")
+        if not 0.0 <= self.playout_target_weight <= 1.0 or self.playout_target_playouts < 1:
+            raise ValueError("playout_target_weight in [0, 1] and playout_target_playouts >= 1")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

@@ -50,34 +50,62 @@ def position_boards(data: ValueSet, komi: float = DEFAULT_KOMI):
     return gb
 
 
+def rollout_seeds(seed: int, count: int) -> np.ndarray:
+    """int64[count]: the playout seed of each of ``count`` positions under one run seed."""
+    return seed * 1_000_003 + np.arange(count, dtype=np.int64) + 1
+
+
+def playout_means(boards, to_play: np.ndarray, kind: str, rollouts: int, komi, seeds: np.ndarray,
+                  pol=None, threads: int = 1) -> np.ndarray:
+    """Mean outcome (side to move's view, in [-1, 1]) of ``rollouts`` playouts from each of the
+    first ``len(seeds)`` boards of ``boards`` (a ``position_boards`` batch). Position i is
+    played out from ``seeds[i]`` on its own komi (``komi``: one float or one per position), so
+    the numbers are the same for any ``threads`` (the kernels release the GIL)."""
+    from go_engine.rules import board_kernels as bk
+    from go_engine.rules.position import ZOBRIST
+    from go_engine.search.drivers import PLAYOUT_NAMES, playout_arrays, playout_batch
+    count = len(seeds)
+    code = PLAYOUT_NAMES[kind]
+    pol = playout_arrays(kind, boards.n) if pol is None else pol
+    max_moves = playout_move_cap(boards.n)
+    komis = np.broadcast_to(np.asarray(komi, np.float64), (count,))
+    wins = np.zeros(count, np.float64)
+
+    def run(lo: int, hi: int) -> None:
+        for i in range(lo, hi):
+            wins[i] = playout_batch(code, boards.color[i], boards.links[i], boards.info[i], ZOBRIST, pol,
+                                    int(seeds[i]), rollouts, max_moves, float(komis[i]))[0]
+
+    threads = max(1, min(threads, count))
+    if threads == 1:
+        run(0, count)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+        cuts = np.linspace(0, count, threads + 1).astype(int)
+        with ThreadPoolExecutor(threads) as pool:
+            for job in [pool.submit(run, lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:])]:
+                job.result()
+    black_view = 2.0 * wins / rollouts - 1.0
+    return np.where(np.asarray(to_play[:count]) == bk.BLACK, black_view, -black_view).astype(np.float32)
+
+
 def fast_rollout_estimates(data: ValueSet, kind: str = "random", rollouts: int = 1, komi: float = DEFAULT_KOMI,
                            seed: int = 0, rollout_weights: str | None = None, boards=None) -> tuple[np.ndarray, float]:
     """Mean outcome (side to move's view, in [-1, 1]) of ``rollouts`` fast playouts from each
     position; returns (estimates float32[N], playout seconds per position)."""
-    from go_engine.rules import board_kernels as bk
-    from go_engine.rules.position import ZOBRIST
-    from go_engine.search.drivers import PLAYOUT_NAMES, playout_arrays, playout_batch
+    from go_engine.search.drivers import playout_arrays
     if kind not in FAST_KINDS:
         raise ValueError(f"kind must be one of {FAST_KINDS}, not {kind!r}")
     if rollouts < 1:
         raise ValueError("rollouts >= 1")
     gb = boards if boards is not None else position_boards(data, komi)
-    max_moves = playout_move_cap(data.n)
-    code, pol = PLAYOUT_NAMES[kind], playout_arrays(kind, data.n, rollout_weights)
-
-    def run(i, s):
-        return playout_batch(code, gb.color[i], gb.links[i], gb.info[i], ZOBRIST, pol, s, rollouts, max_moves, komi)
-
-    if data.size:
-        run(0, seed + 12345)  # compile (or load the cache) outside the timing
-    wins = np.zeros(data.size, np.float64)
+    pol = playout_arrays(kind, data.n, rollout_weights)
+    if data.size:  # compile (or load the cache) outside the timing
+        playout_means(gb, data.to_play, kind, rollouts, komi, np.array([seed + 12345]), pol)
     t0 = time.perf_counter()
-    for i in range(data.size):
-        wins[i] = run(i, seed * 1_000_003 + i + 1)[0]
+    est = playout_means(gb, data.to_play, kind, rollouts, komi, rollout_seeds(seed, data.size), pol)
     secs = (time.perf_counter() - t0) / max(data.size, 1)
-    black_view = 2.0 * wins / rollouts - 1.0
-    est = np.where(data.to_play == bk.BLACK, black_view, -black_view)
-    return est.astype(np.float32), secs
+    return est, secs
 
 
 def value_net_timing(value_weights: str, data: ValueSet, boards=None, repeats: int = 3) -> dict:

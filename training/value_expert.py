@@ -18,15 +18,20 @@ What human results carry, and what is done with it:
   the position).
 
 Batches are a function of (seed, step), so a killed run resumes exactly from its checkpoint.
-Feature planes are made from the move prefixes in Numba while the previous step trains.
+Feature planes are made from the move prefixes in Numba while the previous step trains, and
+so are the playout targets (``playout_target_weight``): the result z says one bit per position,
+while the mean of k nakade playouts reads late positions better than the net did (see the
+README's 19x19 value section), so the target can be (1 - w) z + w m.
 """
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -54,6 +59,7 @@ class ExpertGames:
     winner: np.ndarray   # int8
     dropped: Counter = field(default_factory=Counter)
     ownership: np.ndarray | None = None  # float16[G, n*n]: black minus white share at the game's end
+    komi: np.ndarray | None = None  # float32[G]
 
     @property
     def size(self) -> int:
@@ -65,7 +71,7 @@ class ExpertGames:
         from go_engine.training.value_data import read_shards
         n, shards = read_shards(directory, f"{split}-*.npz", "go-engine data build",
                                 ("game_start", "game_len", "winner", "komi"))
-        starts, lengths, winner = [], [], []
+        starts, lengths, winner, komis_kept = [], [], [], []
         dropped: Counter = Counter()
         for d, base in shards:
             lens = d["game_len"].astype(np.int64)
@@ -82,9 +88,10 @@ class ExpertGames:
             starts.append(d["game_start"].astype(np.int64)[keep] + base)
             lengths.append(lens[keep])
             winner.append(win[keep])
+            komis_kept.append(komi[keep].astype(np.float32))
         moves = [d["moves"] for d, _ in shards]
         return cls(int(n), np.concatenate(moves), np.concatenate(starts), np.concatenate(lengths),
-                   np.concatenate(winner), dropped)
+                   np.concatenate(winner), dropped, komi=np.concatenate(komis_kept))
 
     def positions(self, key: tuple[int, ...]) -> ValueSet:
         """One position per game, uniform over its moves (the draw is a function of ``key``):
@@ -180,13 +187,32 @@ def parse_komis(text: str) -> tuple[float, ...]:
     return tuple(float(k) for k in text.split(",") if k.strip())
 
 
+def playout_seed(seed: int, step: int) -> int:
+    """The playout seed of batch ``step`` (``value_eval.rollout_seeds`` gives each position its own)."""
+    return int(np.random.default_rng([seed, step, 4]).integers(1 << 31))
+
+
+class Batch(NamedTuple):
+    planes: np.ndarray             # uint8[B, n, n, 49]
+    target: np.ndarray             # float32[B]: z, or (1 - w) z + w m with playout targets
+    ownership: np.ndarray | None   # float32[B, n, n] or None
+    playout_gap: float | None      # mean |m - z| over the batch (None without playout targets)
+
+
 class EpochBatches:
     """Batch ``step`` of the run: epoch ``step // steps_per_epoch`` draws its positions and a
-    permutation of the games from (seed, epoch); the planes are made in a worker thread (the
-    Numba kernels release the GIL) one step ahead of the trainer."""
+    permutation of the games from (seed, epoch); the planes (and the playout targets, seeded by
+    (seed, step)) are made in a worker thread (the Numba kernels release the GIL) one step ahead
+    of the trainer. ``playout_weight`` w > 0: the target is (1 - w) z + w m, m the mean outcome
+    of ``playouts`` nakade playouts from the position on its game's komi, on ``playout_threads``
+    threads (the numbers do not depend on how many)."""
 
-    def __init__(self, games: ExpertGames, batch_size: int, seed: int, symmetries: bool):
+    def __init__(self, games: ExpertGames, batch_size: int, seed: int, symmetries: bool,
+                 playout_weight: float = 0.0, playouts: int = 16, playout_threads: int = 1):
         self.games, self.batch_size, self.seed, self.symmetries = games, batch_size, seed, symmetries
+        self.playout_weight, self.playouts, self.playout_threads = playout_weight, playouts, playout_threads
+        if playout_weight > 0 and games.komi is None:
+            raise ValueError("playout targets need each game's komi")
         self.steps_per_epoch = max(1, games.size // batch_size)
         self._epoch = -1
         self._set: ValueSet | None = None
@@ -202,10 +228,22 @@ class EpochBatches:
             self._epoch = epoch
         return self._set, self._perm
 
-    def _make(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def batch_positions(self, step: int) -> tuple[ValueSet, np.ndarray]:
+        """(the epoch's positions, one per game; the sorted game indices of batch ``step``)."""
         epoch, k = divmod(step, self.steps_per_epoch)
         data, perm = self._epoch_data(epoch)
-        idx = np.sort(perm[k * self.batch_size:(k + 1) * self.batch_size])
+        return data, np.sort(perm[k * self.batch_size:(k + 1) * self.batch_size])
+
+    def playout_values(self, data: ValueSet, idx: np.ndarray, step: int) -> np.ndarray:
+        """m of the batch's positions: float32[B], side to move's view, each on its game's komi."""
+        from go_engine.training.value_eval import playout_means, position_boards, rollout_seeds
+        sub = data.subset(idx)
+        boards = position_boards(sub)
+        return playout_means(boards, sub.to_play, "nakade", self.playouts, self.games.komi[idx],
+                             rollout_seeds(playout_seed(self.seed, step), len(idx)), threads=self.playout_threads)
+
+    def _make(self, step: int) -> Batch:
+        data, idx = self.batch_positions(step)
         planes = data.planes(idx, self._scratch)
         own = None
         if self.games.ownership is not None:  # from the side to move's view
@@ -214,9 +252,15 @@ class EpochBatches:
             own = self.games.ownership[idx].astype(np.float32).reshape(len(idx), n, n) * sign[:, None, None]
         if self.symmetries:
             planes, own = symmetric_batch(planes, own, np.random.default_rng([self.seed, step, 3]))
-        return planes, data.z[idx], own
+        z, gap = data.z[idx], None
+        if self.playout_weight > 0:
+            m = self.playout_values(data, idx, step)
+            gap = float(np.mean(np.abs(m - z)))
+            w = np.float32(self.playout_weight)
+            z = ((1 - w) * z + w * m).astype(np.float32)
+        return Batch(planes, z, own, gap)
 
-    def get(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def get(self, step: int) -> Batch:
         if self._pending is not None and self._pending[0] == step:
             result = self._pending[1].result()
         else:
@@ -265,7 +309,8 @@ def train_value_expert(cfg: ValueConfig, progress: bool = True, stop_at_step: in
     data_summary = {"train": games.summary(), "val": val_games.summary()}
     best = [min((r["val_mse"] for r in read_metrics(metrics) if r.get("kind") == "val"), default=float("inf"))
             if metrics.is_file() else float("inf")]
-    batches = EpochBatches(games, cfg.batch_size, cfg.seed, cfg.symmetries)
+    batches = EpochBatches(games, cfg.batch_size, cfg.seed, cfg.symmetries, cfg.playout_target_weight,
+                           cfg.playout_target_playouts, playout_threads=max(1, (os.cpu_count() or 2) // 2))
 
     def evaluate() -> dict:
         rec = {"kind": "val", "step": trainer.step_count, "epoch": round(batches.epoch_of(trainer.step_count), 3),
@@ -284,20 +329,25 @@ def train_value_expert(cfg: ValueConfig, progress: bool = True, stop_at_step: in
     t0 = time.perf_counter()
     deadline = t0 + cfg.max_minutes * 60 if cfg.max_minutes > 0 else None
     window: list[float] = []
+    gaps: list[float] = []
     last_val = None
     try:
         while trainer.step_count < end:
             s = trainer.step_count
-            planes, z, own = batches.get(s)
-            window.append(trainer.step(planes, z, own))
+            batch = batches.get(s)
+            window.append(trainer.step(batch.planes, batch.target, batch.ownership))
+            if batch.playout_gap is not None:
+                gaps.append(batch.playout_gap)
             s += 1
             bar.update(1)
             if s % cfg.log_every == 0 or s == end:
                 rec = {"kind": "train", "step": s, "epoch": round(batches.epoch_of(s), 3), "loss": float(np.mean(window)),
                        "positions_per_s": (s - start) * cfg.batch_size / (time.perf_counter() - t0)}
+                if gaps:  # "loss" is then the MSE against the mixed target; this is mean |m - z|
+                    rec["playout_gap"] = float(np.mean(gaps))
                 append_metric(metrics, rec)
                 bar.set_postfix(mse=f"{rec['loss']:.3f}", epoch=f"{rec['epoch']:.2f}")
-                window = []
+                window, gaps = [], []
             if s % cfg.eval_every == 0 or s == cfg.steps:
                 last_val = evaluate()
             timed_out = deadline is not None and time.perf_counter() > deadline

@@ -32,8 +32,11 @@ class ValueTrainer:
         self.net_config = ValueNetConfig(board_size=board_size, layers=cfg.layers, filters=cfg.filters,
                                          first_kernel=cfg.first_kernel, fc_units=cfg.fc_units)
         trunk = None
-        if cfg.trunk_weights:  # a policy net's convolutions, copied in and frozen
+        if cfg.trunk_weights:  # a policy net's convolutions, copied in (frozen unless trunk_lr_scale > 0)
             self.net_config, trunk = trunk_from_policy(cfg.trunk_weights, self.net_config)
+        elif cfg.trunk_lr_scale > 0:
+            raise ValueError("trunk_lr_scale > 0 needs trunk_weights (there is no trunk to train)")
+        frozen = trunk is not None and cfg.trunk_lr_scale == 0
         model = ValueNet(self.net_config)
         if cfg.lr_schedule == "cosine":
             lr = (optax.warmup_cosine_decay_schedule(0.0, cfg.lr, cfg.warmup_steps, max(cfg.steps, cfg.warmup_steps + 1))
@@ -45,8 +48,13 @@ class ValueTrainer:
         opt = (optax.adamw(lr, weight_decay=cfg.weight_decay) if cfg.optimizer == "adam"
                else optax.chain(optax.add_decayed_weights(cfg.weight_decay), optax.sgd(lr, momentum=0.9)))
         if trunk is not None:
-            opt = optax.multi_transform({"train": opt, "frozen": optax.set_to_zero()},
-                                        lambda p: {k: jax.tree_util.tree_map(lambda _: "frozen" if k == "trunk"
+            # frozen: the label and state layout of the first runs (their checkpoints resume);
+            # trained: its own state of the same optimizer, whose updates (linear in lr for both
+            # adamw and sgd, weight decay included) are scaled, i.e. lr times trunk_lr_scale
+            trunk_label = "frozen" if frozen else "trunk"
+            trunk_opt = optax.set_to_zero() if frozen else optax.chain(opt, optax.scale(cfg.trunk_lr_scale))
+            opt = optax.multi_transform({"train": opt, trunk_label: trunk_opt},
+                                        lambda p: {k: jax.tree_util.tree_map(lambda _: trunk_label if k == "trunk"
                                                                              else "train", v) for k, v in p.items()})
         self.mesh, self.batch_sharding, self.replicated = data_parallel(cfg.batch_size)
         params = init_value_variables(self.net_config, cfg.seed)["params"]
@@ -56,7 +64,7 @@ class ValueTrainer:
                                      "step": jnp.zeros((), jnp.int32)}, self.replicated)
 
         def loss_fn(params, planes, z, own):
-            if "trunk" in params:  # frozen: no backward pass through it
+            if frozen:  # no backward pass through the trunk
                 params = {**params, "trunk": jax.lax.stop_gradient(params["trunk"])}
             if own is None:
                 v = model.apply({"params": params}, planes)
@@ -161,6 +169,8 @@ def train_value(cfg: ValueConfig, progress: bool = True, stop_at_step: int | Non
 
     from go_engine.training.checkpoint import latest_checkpoint
     from go_engine.training.plot import append_metric, truncate_metrics
+    if cfg.playout_target_weight > 0:
+        raise ValueError("playout_target_weight is for expert_shards runs (train_value_expert)")
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     data = ValueSet.load(cfg.data)

@@ -122,3 +122,39 @@ def test_a_value_net_on_the_policys_trunk_shares_its_pass(tmp_path):
     params["trunk"]["conv_0"]["bias"] = params["trunk"]["conv_0"]["bias"] + 1e-3
     save_value_weights(tmp_path / "v2.npz", config, {"params": params})
     assert not NetworkEvaluator(DATA / "policy_9.npz", tmp_path / "v2.npz", 9).shared_trunk
+
+
+def test_a_value_net_with_a_trained_trunk_runs_its_own(tmp_path):
+    """A value net trained with ``trunk_lr_scale`` > 0 from the policy's convolutions carries a
+    trunk of its own: the evaluator must not feed it the policy's features, and its values are
+    those of the value net on its own."""
+    from go_engine.features.planes import N_VALUE_PLANES, position_planes
+    from go_engine.nets.search_evaluator import NetworkEvaluator, priors_and_values_fn
+    from go_engine.nets.value_config import load_value_weights
+    from go_engine.nets.value_net import ValueNetRunner
+    from go_engine.nets.weights import load_policy_weights
+    from go_engine.training.rl_config import ValueConfig
+    from go_engine.training.value_train import ValueTrainer
+    cfg = ValueConfig(layers=2, filters=8, first_kernel=3, fc_units=16, lr=0.003, batch_size=8, steps=3,
+                      trunk_weights=str(DATA / "policy_9.npz"), trunk_lr_scale=1.0, seed=2)
+    trainer = ValueTrainer(cfg, 9)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        trainer.step(rng.integers(0, 2, (8, 9, 9, N_VALUE_PLANES)).astype(np.uint8),
+                     rng.choice([-1.0, 1.0], 8).astype(np.float32))
+    trainer.export(tmp_path / "v.npz", {})
+    _, variables, _ = load_value_weights(tmp_path / "v.npz")
+    _, pvars, _ = load_policy_weights(DATA / "policy_9.npz")
+    assert not np.array_equal(variables["params"]["trunk"]["conv_0"]["kernel"], pvars["params"]["conv_0"]["kernel"])
+    ev = NetworkEvaluator(DATA / "policy_9.npz", tmp_path / "v.npz", 9)
+    assert not ev.shared_trunk
+    alone = ValueNetRunner(tmp_path / "v.npz")
+    positions = some_positions(7, seed=5)
+    planes = np.stack([position_planes(p, n_planes=N_VALUE_PLANES) for p in positions])
+    _, values = ev.evaluate(positions)
+    expected = alone.values(planes)
+    np.testing.assert_allclose(values, expected, atol=1e-5)
+    # what sharing would have given: the policy's features in place of the trained trunk's
+    wrong = priors_and_values_fn(ev.policy.config, ev.value.config, shared_trunk=True)(
+        ev.policy.variables, ev.value.variables, planes, np.float32(1.0))[1]
+    assert np.all(np.abs(expected) < 0.99) and np.max(np.abs(np.asarray(wrong) - expected)) > 1e-3

@@ -102,3 +102,106 @@ def test_ownership_auxiliary_loss_trains(tmp_path):
     summary = train_value_expert(cfg, progress=False)
     assert summary["step"] == 30 and (shards / "ownership-train-k4.npz").is_file()
     assert summary["val"]["val_mse"] < summary["val"]["constant_mse"]
+
+
+def _trunk(params: dict) -> dict:
+    return {f"{layer}/{k}": np.asarray(v) for layer, d in params["trunk"].items() for k, v in d.items()}
+
+
+@pytest.mark.parametrize("scale", [0.0, 0.5])
+def test_policy_trunk_frozen_by_default_and_trained_with_a_scale(tmp_path, scale):
+    """trunk_lr_scale 0 (the default) keeps the copied policy convolutions as they were;
+    > 0 trains them (and the exported weights carry the trained trunk)."""
+    from go_engine.nets.value_config import load_value_weights
+    from go_engine.nets.weights import load_policy_weights
+    from go_engine.training.rl_config import ValueConfig
+    from go_engine.training.value_expert import train_value_expert
+
+    from tests.rl_helpers import tiny_policy_file
+    policy = tiny_policy_file(tmp_path / "policy.npz", N, 2)
+    cfg = ValueConfig(out=str(tmp_path / "t"), expert_shards=str(_shards(tmp_path / "s")), expert_min_moves=1,
+                      val_positions=32, layers=2, filters=8, first_kernel=3, fc_units=16, lr=0.01, steps=8,
+                      batch_size=16, log_every=4, eval_every=8, checkpoint_every=8, seed=3,
+                      trunk_weights=str(policy), trunk_lr_scale=scale)
+    train_value_expert(cfg, progress=False)
+    _, pvars, _ = load_policy_weights(policy)
+    _, variables, _ = load_value_weights(tmp_path / "t" / "value.npz")
+    trained = _trunk(variables["params"])
+    copied = {f"{layer}/{k}": np.asarray(pvars["params"][layer][k]) for layer in variables["params"]["trunk"]
+              for k in ("kernel", "bias")}
+    changed = sorted(k for k in copied if not np.array_equal(trained[k], copied[k]))
+    assert changed == ([] if scale == 0 else sorted(copied))
+
+
+def test_trunk_lr_scale_needs_a_trunk():
+    from go_engine.training.rl_config import ValueConfig
+    from go_engine.training.value_train import ValueTrainer
+    with pytest.raises(ValueError, match="trunk_weights"):
+        ValueTrainer(ValueConfig(trunk_lr_scale=0.1, layers=2, filters=4, fc_units=8), N)
+    with pytest.raises(ValueError, match="trunk_lr_scale"):
+        ValueConfig(trunk_lr_scale=-1.0)
+    with pytest.raises(ValueError, match="playout_target_weight"):
+        ValueConfig(playout_target_weight=1.5)
+
+
+def test_playout_targets_are_the_playout_means_of_the_batch(tmp_path):
+    """w = 1: the targets are exactly k nakade playouts from each batch position (side to move's
+    view, the game's komi, seeded by (seed, step)), as value_eval computes them on their own;
+    w = 0.5 mixes them half and half with z; the thread count changes nothing."""
+    from go_engine.training.value_eval import fast_rollout_estimates
+    from go_engine.training.value_expert import EpochBatches, playout_seed
+    games = ExpertGames.load(_shards(tmp_path / "s"), "train", (7.5,), min_moves=1)
+    assert np.all(games.komi == 7.5)
+    full = EpochBatches(games, 16, seed=3, symmetries=True, playout_weight=1.0, playouts=8)
+    half = EpochBatches(games, 16, seed=3, symmetries=True, playout_weight=0.5, playouts=8, playout_threads=3)
+    plain = EpochBatches(games, 16, seed=3, symmetries=True)
+    try:
+        for step in (0, 5):   # 4 steps per epoch: step 5 is in the second epoch
+            data, idx = full.batch_positions(step)
+            sub = data.subset(idx)
+            m, _ = fast_rollout_estimates(sub, "nakade", 8, 7.5, seed=playout_seed(3, step))
+            got = full.get(step)
+            np.testing.assert_array_equal(got.target, m)
+            assert not np.array_equal(got.target, sub.z)
+            assert got.playout_gap == pytest.approx(float(np.mean(np.abs(m - sub.z))))
+            np.testing.assert_allclose(half.get(step).target, 0.5 * sub.z + 0.5 * m, atol=1e-7)
+            base = plain.get(step)
+            np.testing.assert_array_equal(base.target, sub.z)
+            assert base.playout_gap is None
+            np.testing.assert_array_equal(base.planes, got.planes)
+        assert playout_seed(3, 0) != playout_seed(3, 5)
+    finally:
+        for b in (full, half, plain):
+            b.close()
+
+
+def test_playout_targets_and_a_trained_trunk_resume_exactly(tmp_path):
+    """With both options on, a run killed after step 30 (checkpoint at 20) and resumed ends
+    with the same weights as a straight run, and logs the playouts' distance from z."""
+    import jax
+
+    from go_engine.nets.value_config import load_value_weights
+    from go_engine.training.plot import read_metrics
+    from go_engine.training.rl_config import ValueConfig
+    from go_engine.training.value_expert import train_value_expert
+
+    from tests.rl_helpers import tiny_policy_file
+    policy = tiny_policy_file(tmp_path / "policy.npz", N, 2)
+    base = dict(expert_shards=str(_shards(tmp_path / "s")), expert_min_moves=1, val_positions=64, layers=2,
+                filters=8, first_kernel=3, fc_units=16, lr=0.01, steps=40, batch_size=16, log_every=10,
+                eval_every=20, checkpoint_every=20, seed=3, playout_target_weight=0.5, playout_target_playouts=4,
+                trunk_weights=str(policy), trunk_lr_scale=0.1)
+    train_value_expert(ValueConfig(out=str(tmp_path / "a"), **base), progress=False)
+    cfg = ValueConfig(out=str(tmp_path / "b"), **base)
+    train_value_expert(cfg, progress=False, stop_at_step=30)
+    resumed = train_value_expert(cfg, progress=False)
+    assert resumed["start_step"] == 20 and resumed["step"] == 40
+    _, va, _ = load_value_weights(tmp_path / "a" / "value.npz")
+    _, vb, _ = load_value_weights(tmp_path / "b" / "value.npz")
+    leaves_a, tree_a = jax.tree_util.tree_flatten(va)
+    leaves_b, tree_b = jax.tree_util.tree_flatten(vb)
+    assert tree_a == tree_b and "trunk" in va["params"]
+    for a, b in zip(leaves_a, leaves_b):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    rows = [r for r in read_metrics(tmp_path / "a" / "metrics.jsonl") if r.get("kind") == "train"]
+    assert len(rows) == 4 and all(0 < r["playout_gap"] <= 2 for r in rows)
