@@ -6,6 +6,7 @@ main in the same session:
     git worktree add /tmp/before c780dfc
     (cd /tmp/before && PYTHONPATH=/tmp/before python /path/to/main/benchmarks/default_player_speed.py 9)
     python benchmarks/default_player_speed.py 9
+    python benchmarks/default_player_speed.py 9 expand_threshold=2   # a search option, KEY=JSON
 """
 from __future__ import annotations
 
@@ -29,14 +30,15 @@ BUDGET = 5.0 * 0.95 - 0.2  # what the time manager gives a move under time_setti
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 9
-    player = AlphaGoPlayer()
+    extra = {k: json.loads(v) for k, v in (a.split("=", 1) for a in sys.argv[2:])}
+    player = AlphaGoPlayer(extra=extra) if extra else AlphaGoPlayer()
     game = Game(n, 7.5)
     player.new_game(game)  # kernels and networks compiled off the clock, as GTP does
     c0, t0 = time.process_time(), time.perf_counter()
     player.genmove(game, 1, TimeBudget(BUDGET, use_all=True))
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     result = player.last_result
-    print(json.dumps({"layout": LAYOUT, "size": n, "sims_per_s": round(result.simulations / result.seconds),
+    print(json.dumps({"layout": LAYOUT, "size": n, "options": extra, "sims_per_s": round(result.simulations / result.seconds),
                       "cpu_per_wall": round(cpu / wall, 2)}))
 
 
