@@ -12,13 +12,6 @@ from tests.rl_helpers import tiny_policy_file  # noqa: E402
 N = 5
 
 
-@pytest.fixture(scope="module")
-def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
-
-
 @pytest.mark.timeout(300)
 def test_two_workers_survive_a_killed_worker(tmp_path, local_ray):
     from go_engine.training.distributed import count_games, ray_selfplay

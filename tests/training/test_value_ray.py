@@ -17,13 +17,6 @@ N = 9
 GAMES = 8
 
 
-@pytest.fixture(scope="module")
-def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
-
-
 def _games_by_number(directory) -> dict[int, tuple]:
     """game number -> (its moves, U, and its labelled position (ply, side to move, z) or None)."""
     out: dict[int, tuple] = {}
