@@ -250,8 +250,9 @@ class GtpEngine(Dispatcher):
         game, player = self.game, self.player
         if play and len(game.moves) >= MAX_GAME_MOVES:
             raise GtpError(f"game too long: at most {MAX_GAME_MOVES} moves per game")
-        budget = TimeBudget(self.clock.budget(color, game.position.ply, game.n),
-                            use_all=not self.clock.bankable(color))
+        ply = game.position.ply
+        budget = TimeBudget(self.clock.budget(color, ply, game.n), use_all=not self.clock.bankable(color),
+                            max_seconds=self.clock.ceiling(color, ply, game.n))
         start = time.monotonic()
         search = player if isinstance(player, SearchPlayer) else None  # others just genmove
         before = search.last_result if search is not None else None

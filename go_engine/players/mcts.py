@@ -12,6 +12,15 @@ Own eyes are never filled: the tree does not contain such moves.
 
 Resignation: after ``resign_moves`` consecutive searches whose best win rate is below
 ``resign_threshold`` (off with ``resign=False``).
+
+Time: the search stops at the budget's ``seconds``, or earlier when the best move cannot be
+overtaken and the time saved is kept (``stop_early``). Where the clock banks time
+(``TimeBudget.max_seconds``: main time, a Canadian period with stones to follow) an unclear
+move may search on in steps, up to ``time_extension`` times the budget more and never past
+``max_seconds`` (``players.time_extension``; unclear: the most visited move leads the second
+by less than ``extension_lead`` in visits, or a well-visited move has a better mean).
+``time_extension=0`` turns this off; a byo-yomi period that resets after the move (the match
+runner's ``time_settings 0 T 1``) never extends.
 """
 from __future__ import annotations
 
@@ -20,7 +29,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from go_engine.rules import board_kernels as bk
 from go_engine.rules.coords import point_to_vertex
@@ -29,8 +38,9 @@ from go_engine.search.rollout_config import RolloutConfig
 from go_engine.rules.game import Game
 from go_engine.players.options import OptionValue, check_option, search_option_types
 from go_engine.players.protocol import RESIGN, SearchPlayer, TimeBudget
+from go_engine.players.time_extension import extension_seconds
 from go_engine.rules.position import BLACK
-from go_engine.search.mcts import MCTS, ProgressCallback, SearchConfig, SearchResult
+from go_engine.search.mcts import MCTS, ExtendCallback, ProgressCallback, SearchConfig, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +57,10 @@ class PlayerConfig:
     min_resign_visits: int = 500       # do not trust a tiny search to resign
     dead_threshold: float = 0.6        # |ownership| for a stone to count as dead in cleanup
     stop_early: bool = True
+    time_extension: float = 1.0        # bankable clock: an unclear move may take up to this many
+    #                                    times its budget more (0: never past the budget)
+    extension_lead: float = 1.5        # unclear while the most visited move has fewer than this
+    #                                    many times the second's visits
 
 
 class MCTSPlayer(SearchPlayer):
@@ -94,11 +108,14 @@ class MCTSPlayer(SearchPlayer):
         if opponent_passed and not self.cleanup and self._wins_as_it_stands(game, color):
             return pass_point
         if budget.seconds is not None:  # what the warm-up and the checks above used is gone
-            budget = TimeBudget(max(0.05, budget.seconds - (time.perf_counter() - start)), budget.use_all)
+            used = time.perf_counter() - start
+            budget = replace(budget, seconds=max(0.05, budget.seconds - used),
+                             max_seconds=None if budget.max_seconds is None else budget.max_seconds - used)
         result = self._search(game, budget, on_progress, progress_interval)
         self.last_result = result
-        log.info("%d simulations in %.2fs%s, win rate %.3f, visits %s, pv %s", result.simulations,
-                 result.seconds, " (stopped early)" if result.stopped_early else "", result.winrate,
+        log.info("%d simulations in %.2fs%s%s, win rate %.3f, visits %s, pv %s", result.simulations,
+                 result.seconds, " (stopped early)" if result.stopped_early else "",
+                 f" (extended {result.extended:.2f}s)" if result.extended else "", result.winrate,
                  [(point_to_vertex(c.point, n), c.visits) for c in result.children[:3]],
                  " ".join(point_to_vertex(p, n) for p in result.pv[:8]))
         if self._should_resign(result):
@@ -143,7 +160,17 @@ class MCTSPlayer(SearchPlayer):
         seconds = budget.seconds if budget.seconds is not None else cfg.default_seconds
         stop_early = cfg.stop_early and not (budget.use_all and budget.seconds is not None)
         return self.mcts.search(game, simulations=cfg.playouts, seconds=seconds, stop_early=stop_early,
-                                **progress)
+                                extend=self._extension(budget), **progress)
+
+    def _extension(self, budget: TimeBudget) -> ExtendCallback | None:
+        """The search's ``extend``: more time for an unclear move, where the clock banks it."""
+        cfg = self.config
+        nominal, ceiling = budget.seconds, budget.max_seconds
+        if (cfg.time_extension <= 0 or budget.use_all or nominal is None or ceiling is None
+                or ceiling <= nominal):
+            return None
+        return lambda children, elapsed: extension_seconds(children, elapsed, nominal, ceiling,
+                                                           cfg.time_extension, cfg.extension_lead)
 
     def _should_resign(self, result: SearchResult) -> bool:
         cfg = self.config

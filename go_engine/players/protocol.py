@@ -22,6 +22,8 @@ class TimeBudget:
 
     seconds: float | None = None
     use_all: bool = False   # time left unspent is lost (byo-yomi of one move): do not stop early
+    max_seconds: float | None = None  # the most an unclear move may take, past ``seconds``, when the
+    #                                   clock banks time (``TimeManager.ceiling``); None: never more
 
 
 RESIGN = -1  # a player returns this point to resign

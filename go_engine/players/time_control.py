@@ -15,6 +15,9 @@ The search may stop before its budget when the best move cannot be overtaken (se
 ``mcts.MCTS.search``), but only when the time saved is kept (``bankable``): in a byo-yomi
 period that resets after the move (``time_settings 0 5 1``, the match runner's clock) the
 whole budget is used, and the extra simulations stay in the subtree the next move reuses.
+Where time is bankable the search may also run past its budget when the move is unclear
+(``players.time_extension``), up to ``ceiling``: never more than ``max_move_share`` of the
+main time (or Canadian period) left, after the safety margin, so no move risks the clock.
 Without a time limit it returns ``None`` (the player's default: a fixed number of simulations
 or seconds).
 """
@@ -53,6 +56,7 @@ class TimeManager:
     safety_fraction: float = 0.05  # and this share of the time available for the move
     opening_factor: float = 1.4    # main time: spend more before the endgame
     min_seconds: float = 0.05
+    max_move_share: float = 0.25   # ``ceiling``: an extended move's most of the bank left
     settings: TimeSettings = field(default_factory=TimeSettings)
     clocks: dict[int, Clock] = field(default_factory=dict)
 
@@ -175,6 +179,21 @@ class TimeManager:
         if s.system == "japanese":
             return False
         return s.system == "canadian" and clock.stones_left > 1
+
+    def ceiling(self, color: int, ply: int, n: int) -> float | None:
+        """The most seconds the next move of ``color`` may take when its search asks for more
+        than ``budget`` (an unclear move): ``max_move_share`` of the time in the bank (main time,
+        or the Canadian period when more stones follow), after the margin, and never less than
+        the budget. None where the search must not run past its budget: no time limit (the
+        player's own default then), or a period that resets after this move (not ``bankable``).
+        Near the end of main time the share is below the budget, so there is no extension."""
+        nominal = self.budget(color, ply, n)
+        if nominal is None or not self.bankable(color):
+            return None
+        clock = self.clocks[color]
+        bank = clock.byo_left if clock.in_byo else clock.main_left
+        safe = self.max_move_share * bank * (1.0 - self.safety_fraction) - self.safety  # no floor
+        return max(nominal, safe)
 
     def _keep_margin(self, available: float) -> float:
         return max(self.min_seconds, available * (1.0 - self.safety_fraction) - self.safety)

@@ -148,9 +148,11 @@ class SearchResult:
     pv: list[int] = field(default_factory=list)
     stopped_early: bool = False
     interrupted: bool = False       # ended by ``should_stop`` (analysis, pondering)
+    extended: float = 0.0           # seconds granted past ``seconds`` by ``extend`` (unclear move)
 
 
 ProgressCallback = Callable[[SearchResult], None]
+ExtendCallback = Callable[[list[ChildStats], float], float]  # (root children, seconds so far) -> more
 
 
 @dataclass
@@ -331,7 +333,8 @@ class MCTS:
     def search(self, game: Game, simulations: int | None = None, seconds: float | None = None,
                stop_early: bool = True, should_stop: Callable[[], bool] | None = None,
                on_progress: ProgressCallback | None = None,
-               progress_interval: float = 1.0, with_pvs: bool = False) -> SearchResult:
+               progress_interval: float = 1.0, with_pvs: bool = False,
+               extend: ExtendCallback | None = None) -> SearchResult:
         """Search from the game's current position for ``simulations`` (exact count) and/or
         ``seconds`` (``math.inf``: until ``should_stop``); with ``stop_early``, stop once the most
         visited move cannot be overtaken.
@@ -342,6 +345,10 @@ class MCTS:
         from this thread at most every ``progress_interval`` seconds with the state so far, each
         child carrying its principal variation. Both default to None: no cost to a plain search.
         ``with_pvs``: the returned children carry their principal variations too (game review).
+        ``extend(children, elapsed)``: asked at each deadline for seconds more (time management,
+        ``players.time_extension``; 0 or less ends the search), and when the early stop would end
+        the search: a positive answer (an unclear move) then means search on to the deadline.
+        So at most twice per deadline, never per simulation.
         """
         if simulations is None and seconds is None:
             raise ValueError("give simulations and/or seconds")
@@ -356,6 +363,8 @@ class MCTS:
         rate = None
         stopped_early = False
         interrupted = False
+        extended = 0.0
+        hold_until = -math.inf  # ``extend`` called the move unclear: no early stop before then
         last_report = t0
         native = self.evaluator.native_prior is not None
         b = self.config.batch_size
@@ -364,12 +373,18 @@ class MCTS:
         while done < budget:
             now = time.perf_counter()
             if now >= deadline:
-                break
-            if stop_early and rate is not None and done > 0:
+                more = extend(self.root_children(), now - t0) if extend is not None else 0.0
+                if more <= 0:
+                    break
+                deadline = now + more
+                extended += more
+            if stop_early and rate is not None and done > 0 and now >= hold_until:
                 remaining = min(budget - done, rate * (deadline - now))
                 if self._best_is_safe(remaining):
-                    stopped_early = True
-                    break
+                    if extend is None or extend(self.root_children(), now - t0) <= 0:
+                        stopped_early = True
+                        break
+                    hold_until = deadline  # unclear: on to the deadline, where extend is asked again
             if seconds is None:
                 batches = 32  # fixed chunks: a fixed-simulation search is reproducible
             elif rate is None:
@@ -394,7 +409,9 @@ class MCTS:
                 interrupted = True
                 break
         self._drain()
-        return self._result(done, time.perf_counter() - t0, stopped_early, interrupted, with_pvs)
+        result = self._result(done, time.perf_counter() - t0, stopped_early, interrupted, with_pvs)
+        result.extended = extended
+        return result
 
     def _native_lanes(self, game: Game, sims: int) -> int:
         """``sims`` simulations with native priors on one thread per lane (``drivers.run_lanes``)."""
