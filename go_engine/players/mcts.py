@@ -57,8 +57,9 @@ class PlayerConfig:
     min_resign_visits: int = 500       # do not trust a tiny search to resign
     dead_threshold: float = 0.6        # |ownership| for a stone to count as dead in cleanup
     stop_early: bool = True
-    time_extension: float = 1.0        # bankable clock: an unclear move may take up to this many
-    #                                    times its budget more (0: never past the budget)
+    time_extension: float = 0.0        # bankable clock: an unclear move may take up to this many
+    #                                    times its budget more (0, the default until games have
+    #                                    measured it: never past the budget)
     extension_lead: float = 1.5        # unclear while the most visited move has fewer than this
     #                                    many times the second's visits
 

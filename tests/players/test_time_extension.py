@@ -113,8 +113,10 @@ def test_total_extension_never_passes_the_caps():
 def test_player_extends_only_with_a_bankable_ceiling():
     from go_engine.players.mcts import MCTSPlayer, PlayerConfig
     from go_engine.search.mcts import SearchConfig
-    player = MCTSPlayer(SearchConfig(threads=1, max_tree_mb=1), PlayerConfig())
+    player = MCTSPlayer(SearchConfig(threads=1, max_tree_mb=1), PlayerConfig(time_extension=1.0))
     assert player._extension(TimeBudget(2.0, max_seconds=5.0)) is not None
+    default = MCTSPlayer(SearchConfig(threads=1, max_tree_mb=1), PlayerConfig())
+    assert default._extension(TimeBudget(2.0, max_seconds=5.0)) is None  # off until measured in games
     assert player._extension(TimeBudget(2.0)) is None
     assert player._extension(TimeBudget(2.0, use_all=True, max_seconds=5.0)) is None
     assert player._extension(TimeBudget(None, max_seconds=5.0)) is None
@@ -157,7 +159,7 @@ def test_player_spends_up_to_twice_the_budget_on_an_unclear_move_and_stops_a_cle
     from tests.ascii_boards import LAST_DAME
     search = SearchConfig(threads=1, max_tree_mb=16, parallel="batch")
     # every root counts as unclear with this lead ratio: the move takes the budget twice
-    unclear = MCTSPlayer(search, PlayerConfig(extension_lead=1e9, resign=False))
+    unclear = MCTSPlayer(search, PlayerConfig(time_extension=1.0, extension_lead=1e9, resign=False))
     game = Game(9, 7.0)
     unclear.genmove(game, BLACK, TimeBudget(0.05))         # warm-up
     unclear.mcts.forget()
@@ -172,7 +174,7 @@ def test_player_spends_up_to_twice_the_budget_on_an_unclear_move_and_stops_a_cle
     unclear.genmove(game, BLACK, TimeBudget(0.2, max_seconds=0.25))
     assert unclear.last_result.extended <= 0.05 + 1e-9 and unclear.last_result.seconds < 0.25 + 0.2
     # C3 is the only move that matters: the early stop ends the search, no extension
-    clear = MCTSPlayer(SearchConfig(threads=1, seed=2, max_tree_mb=16), PlayerConfig())
+    clear = MCTSPlayer(SearchConfig(threads=1, seed=2, max_tree_mb=16), PlayerConfig(time_extension=1.0))
     game = Game(5, 0.5)
     game.position = Position.from_ascii(LAST_DAME, to_play=BLACK)
     clear.genmove(game, BLACK, TimeBudget(0.05))           # warm-up
