@@ -15,6 +15,7 @@ Options (``extra``, typed as ``players.options`` declares): ``policy`` (sl, rl o
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -70,6 +71,7 @@ class AlphaGoPlayer(SearchPlayer):
         self._compile_in_background = compile_in_background
         self._compile: BackgroundCompile | None = None
         self._quick: dict[int, PolicyPlayer] = {}
+        self._warming: dict[int, threading.Thread] = {}  # first run: a size's search loading
 
     # --- building the search for a size ------------------------------------------------------
     def networks_for(self, n: int) -> tuple[Path | None, Path | None]:
@@ -127,17 +129,39 @@ class AlphaGoPlayer(SearchPlayer):
             return None
         if self._compile is None:
             self._compile = BackgroundCompile(sorted({game.n, 9, 19}))
-        if self._compile.ready():
-            self._quick.clear()  # the search plays from now on: free the stand-in networks
-            return None
         n = game.n
+        if self._compile.ready():
+            if n in self._quick and not self._search_warmed(n):
+                return self._quick[n]  # the search loads on a thread: not on this move's clock
+            self._quick.pop(n, None)  # the search plays from now on: free the stand-in network
+            return None
         if n not in self._quick:
             policy, _ = self.networks_for(n)
             if policy is None:  # nothing quick to play with: wait for the search
                 self._compile.wait()
                 return None
-            self._quick[n] = PolicyPlayer(policy, seed=self._kwargs["seed"] or 0)
+            self._quick[n] = PolicyPlayer(policy, seed=self._kwargs["seed"] or 0, playout_checks=False)
         return self._quick[n]
+
+    def _search_warmed(self, n: int) -> bool:
+        """Whether size n's search is built and warm, starting that on a thread the first time.
+        Once the compile is over, loading the kernels and compiling the networks still takes
+        seconds; mid-game they would come off a move's clock, so the stand-in answers meanwhile."""
+        thread = self._warming.get(n)
+        if thread is None:
+            thread = threading.Thread(target=self._warm_search, args=(n,), name=f"go-engine warm {n}x{n}",
+                                      daemon=True)
+            self._warming[n] = thread
+            thread.start()
+        return not thread.is_alive()
+
+    def _warm_search(self, n: int) -> None:
+        try:
+            self.player_for(n).new_game(Game(n))
+        except Exception as exc:  # the main thread builds it again and reports the error there
+            self._players.pop(n, None)
+            print(f"go-engine: loading the {n}x{n} search failed ({exc}); retrying on the next move",
+                  file=sys.stderr, flush=True)
 
     # --- the Player protocol -------------------------------------------------------------------
     def _select(self, game: Game) -> MCTSPlayer:
@@ -174,6 +198,9 @@ class AlphaGoPlayer(SearchPlayer):
     def genmove_cleanup(self, game: Game, color: int, budget: TimeBudget) -> int:
         if self._compile is not None:
             self._compile.wait()  # cleanup needs the search's ownership judgement
+        warming = self._warming.get(game.n)
+        if warming is not None:
+            warming.join()
         return self._select(game).genmove_cleanup(game, color, budget)
 
     @property

@@ -72,10 +72,16 @@ def compile_search(sizes: list[int]) -> None:
     """Build the AlphaGo player's search for each size and run its warm-up, which compiles
     (and caches) every kernel a real search calls, with the argument types it uses."""
     from go_engine.players.alphago import AlphaGoPlayer
+    from go_engine.players.ownership import final_status
     from go_engine.rules.game import Game
     player = AlphaGoPlayer()
     for n in sizes:
-        player.new_game(Game(n))
+        game = Game(n)
+        player.new_game(game)
+        # the dead-stone judge (final_status_list, genmove_cleanup, the policy player's own
+        # territory check) runs other playout kernels: a 30 s compile on a move's clock otherwise
+        game.play(n + 1, game.to_play)
+        final_status(game.position, playouts=2)
     mark_warm(PLAYER)
 
 

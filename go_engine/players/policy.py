@@ -36,9 +36,14 @@ class PolicyPlayer:
     name = "policy"
 
     def __init__(self, weights: str | Path | None = None, temperature: float = 0.0, seed: int = 0,
-                 evaluator=None, symmetries: int = 8):
+                 evaluator=None, symmetries: int = 8, playout_checks: bool = True):
+        """``playout_checks`` False: no playouts behind a move (no settled-territory check, no
+        passing on the count after the opponent's pass). The first run's stand-in sets it: those
+        playout kernels are still compiling then, and compiling them on a move's clock loses
+        the game on time."""
         if symmetries not in (1, 8):
             raise ValueError(f"symmetries must be 1 or 8, got {symmetries}")
+        self.playout_checks = playout_checks
         self.weights = weights
         self.temperature = temperature
         self.symmetries = symmetries
@@ -96,7 +101,8 @@ class PolicyPlayer:
 
     def genmove(self, game: Game, color: int, budget: TimeBudget) -> int:
         n = game.n
-        if game.moves and game.moves[-1].point == n * n and wins_counting_dead(game, color):
+        if (self.playout_checks and game.moves and game.moves[-1].point == n * n
+                and wins_counting_dead(game, color)):
             return n * n  # the opponent passed and the count wins: end the game
         probs, sensible, planes = self._candidates(game, color)
         candidates = np.flatnonzero(sensible)
@@ -106,10 +112,10 @@ class PolicyPlayer:
             order = candidates[np.argsort(-keys)]
         else:
             order = candidates[np.argsort(-probs[candidates], kind="stable")]
-        territory = OwnTerritory(game.position, color)
+        territory = OwnTerritory(game.position, color) if self.playout_checks else None
         for point in order:  # the planes use simple ko; superko is checked here
             if (game.position.is_legal(int(point), color) and not blunder(game.position, int(point), color, planes)
-                    and not territory.fills(int(point), planes)):
+                    and not (territory is not None and territory.fills(int(point), planes))):
                 return int(point)
         return n * n
 

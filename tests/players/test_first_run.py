@@ -4,6 +4,8 @@ the search plays. The compile process itself is replaced by a stand-in here (the
 minutes of CPU; ``.ci/front_door.sh`` runs it from a wheel with an empty cache)."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from go_engine.players import alphago
@@ -52,9 +54,39 @@ def test_policy_network_answers_while_the_search_compiles(stand_in):
     assert stand_in.started_with == [[9, 19]]  # one compile, for the sizes with networks
 
     stand_in.done = True                        # the compile process finished
+    release = threading.Event()
+    warm = player._warm_search
+    player._warm_search = lambda n: (release.wait(30), warm(n))
+    point = player.genmove(game, BLACK, TimeBudget())
+    assert 0 <= point < 81 and player.last_result is None  # the search loads on a thread meanwhile
+    assert player._warming[9].is_alive()
+    release.set()
+    player._warming[9].join(120)
     point = player.genmove(game, BLACK, TimeBudget())
     assert 0 <= point < 81
     assert player.last_result is not None and player.last_result.simulations >= 32
+    assert 9 not in player._quick              # the stand-in network is freed
+
+
+def test_the_stand_in_runs_no_playouts(stand_in, monkeypatch):
+    """The stand-in answers while the playout kernels compile in the other process: a playout
+    here would compile them on the move's clock (30 s on 19x19), so it runs none."""
+    from go_engine.players import ownership
+
+    def no_playouts(*args, **kwargs):
+        raise AssertionError("the stand-in ran playouts")
+
+    monkeypatch.setattr(ownership, "estimate_ownership", no_playouts)
+    player = alphago.AlphaGoPlayer(seed=1, playouts=32, threads=1, extra={"resign": False},
+                                   compile_in_background=True)
+    game = Game(9, 7.0)
+    player.new_game(game)
+    for _ in range(6):  # Black's own corner becomes an enclosed region the check would read
+        point = player.genmove(game, game.to_play, TimeBudget())
+        game.play(point, game.to_play)
+    game.play(81, game.to_play)  # a pass: the count check after a pass needs playouts too
+    point = player.genmove(game, game.to_play, TimeBudget())
+    assert 0 <= point <= 81 and player.last_result is None
 
 
 def test_without_background_compile_the_search_plays_at_once(stand_in):
