@@ -75,6 +75,23 @@ def remove_stale_temps(path: str | Path) -> list[Path]:
     return removed
 
 
+def remove_dead_temps_in(folder: str | Path) -> list[Path]:
+    """``remove_stale_temps`` for every target in ``folder``: a writer killed mid-write whose
+    target is never written again (a replaced worker's shard) leaves a temporary file that no
+    later write clears. Call it once the folder's writers are done."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for target in {m.group(1) for e in entries if (m := _TEMP_NAME.fullmatch(e.name))}:
+        removed += remove_stale_temps(Path(folder) / target)
+    return removed
+
+
+_TEMP_NAME = re.compile(r"\.(.+)\.\d+-[^/]*\.tmp")
+
+
 def _fsync_folder(folder: Path) -> None:
     """Make a rename in ``folder`` durable (best effort: not every OS can open a folder)."""
     try:

@@ -358,6 +358,20 @@ def test_killed_writes_leave_no_temp_file_after_the_next_write(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
 
 
+def test_a_folder_sweep_removes_dead_writers_temps_whose_target_is_never_written_again(tmp_path):
+    from go_engine.atomic_io import remove_dead_temps_in
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a pid that no longer runs: a worker killed mid-write
+    for name in ("w0000-000001.npz", "w0001-000003.npz"):
+        (tmp_path / f".{name}.{dead.pid}-q1.tmp").write_bytes(b"half")
+    mine = tmp_path / f".w0002-000001.npz.{os.getpid()}-z9.tmp"
+    mine.write_bytes(b"in progress")
+    (tmp_path / "w0002-000000.npz").write_bytes(b"done")
+    removed = remove_dead_temps_in(tmp_path)
+    assert len(removed) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, "w0002-000000.npz"])
+
+
 def test_a_live_writers_temp_file_is_left_alone(tmp_path):
     target = tmp_path / "x.json"
     mine = tmp_path / f".x.json.{os.getpid()}-abc.tmp"

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from go_engine.atomic_io import write_json_atomic
+from go_engine.atomic_io import remove_dead_temps_in, write_json_atomic
 from go_engine.rules.conventions import DEFAULT_KOMI
 
 # one XLA / Numba thread per worker: W workers on W cores, not W^2 threads
@@ -291,6 +291,7 @@ def ray_selfplay(weights: str, games: int, run_dir: str | Path, workers: int = 2
     finally:
         bar.close()
         pool.shutdown()
+        remove_dead_temps_in(run_dir / "shards")  # a killed worker's half-written shard
     wall = time.perf_counter() - t0
     s = pool.stats
     return {**asdict(s), "wall_s": wall, "games_per_hour": s.games / wall * 3600, "moves_per_s": s.moves / wall,
