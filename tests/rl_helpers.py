@@ -26,3 +26,15 @@ def replay_checked(n: int, codes: np.ndarray, komi: float):
         point = code if code >= 0 else -code - 1
         game.play(point, colour)
     return game
+
+
+def kill_first_busy_worker(killed: list):
+    """A Ray run's ``on_result`` callback: kill the first worker found in the middle of its work,
+    once, and record its id in ``killed`` (the tests check the run survives it)."""
+    def on_result(pool, result):
+        if not killed:
+            busy = [wid for wid, _ in pool.pending.values()]
+            if busy:
+                pool.kill(busy[0])
+                killed.append(busy[0])
+    return on_result

@@ -7,7 +7,7 @@ import pytest
 ray = pytest.importorskip("ray", reason="ray not installed (pip install '.[distributed]')")
 pytest.importorskip("jax")
 
-from tests.rl_helpers import tiny_policy_file  # noqa: E402
+from tests.rl_helpers import kill_first_busy_worker, tiny_policy_file  # noqa: E402
 
 N = 5
 
@@ -16,17 +16,9 @@ N = 5
 def test_two_workers_survive_a_killed_worker(tmp_path, local_ray):
     from go_engine.training.distributed import count_games, ray_selfplay
     weights = tiny_policy_file(tmp_path / "w.npz", N)
-    killed = []
-
-    def kill_one(pool, result):
-        if not killed:
-            busy = [wid for wid, _ in pool.pending.values()]
-            if busy:  # a worker in the middle of its games
-                pool.kill(busy[0])
-                killed.append(busy[0])
-
+    killed: list = []
     summary = ray_selfplay(str(weights), games=12, run_dir=tmp_path / "run", workers=2, games_per_shard=2, n=N,
-                           komi=0.5, progress=False, on_result=kill_one)
+                           komi=0.5, progress=False, on_result=kill_first_busy_worker(killed))
     assert killed, "no worker was busy when the first shard came back"
     assert summary["workers_lost"] == 1 and summary["games_lost"] == 2
     assert summary["games"] == 12

@@ -11,7 +11,7 @@ pytest.importorskip("jax")
 
 from go_engine.training.value_data import ValueSet, generate_value_data  # noqa: E402
 
-from tests.rl_helpers import tiny_policy_file  # noqa: E402
+from tests.rl_helpers import kill_first_busy_worker, tiny_policy_file  # noqa: E402
 
 N = 9
 GAMES = 8
@@ -38,17 +38,9 @@ def test_ray_actors_play_the_single_process_games_and_replay_a_killed_chunk(tmp_
     rl = tiny_policy_file(tmp_path / "rl.npz", N, 1)
     kw = dict(n=N, batch=2, komi=7.5, u_max=12, seed=3, ladders=False)
     single = generate_value_data(str(sl), str(rl), GAMES, tmp_path / "single", progress=False, threads=2, **kw)
-    killed = []
-
-    def kill_one(pool, result):
-        if not killed:
-            busy = [wid for wid, _ in pool.pending.values()]
-            if busy:  # an actor in the middle of a chunk
-                pool.kill(busy[0])
-                killed.append(busy[0])
-
+    killed: list = []
     summary = ray_value_data(str(sl), str(rl), GAMES, tmp_path / "ray", workers=2, chunk_games=2, progress=False,
-                             on_result=kill_one, **kw)
+                             on_result=kill_first_busy_worker(killed), **kw)
     assert killed, "no actor was busy when the first chunk came back"
     assert summary["workers_lost"] == 1 and summary["games_replayed"] == 2
     assert summary["games"] == GAMES and summary["positions"] == single["positions"]
