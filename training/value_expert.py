@@ -26,7 +26,6 @@ README's 19x19 value section), so the target can be (1 - w) z + w m.
 from __future__ import annotations
 
 import os
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -277,13 +276,8 @@ class EpochBatches:
 
 def train_value_expert(cfg: ValueConfig, progress: bool = True, stop_at_step: int | None = None) -> dict:
     """Train (or resume) the value net on ``cfg.expert_shards`` to ``cfg.steps``."""
-    from tqdm import tqdm
-
-    from go_engine.training.checkpoint import latest_checkpoint
-    from go_engine.training.plot import append_metric, read_metrics, truncate_metrics
-    from go_engine.training.value_train import ValueTrainer, mse, plot_value
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    from go_engine.training.value_loop import resume_value_run, run_value_loop
+    from go_engine.training.value_train import ValueTrainer, mse
     komis = parse_komis(cfg.expert_komis)
     games = ExpertGames.load(cfg.expert_shards, "train", komis, cfg.expert_min_moves)
     if cfg.ownership_weight > 0:
@@ -299,70 +293,27 @@ def train_value_expert(cfg: ValueConfig, progress: bool = True, stop_at_step: in
     probe_planes = probe_set.planes()
     constant = float(train_probe.z.mean())
     trainer = ValueTrainer(cfg, games.n)
-    metrics = out / "metrics.jsonl"
-    found = latest_checkpoint(out)
-    if found:
-        trainer.restore(found[1])
-        truncate_metrics(metrics, "step", trainer.step_count)
-    start = trainer.step_count
-    (out / "config.json").write_text(cfg.to_json())
+    out, metrics = resume_value_run(cfg, trainer)
     data_summary = {"train": games.summary(), "val": val_games.summary()}
-    best = [min((r["val_mse"] for r in read_metrics(metrics) if r.get("kind") == "val"), default=float("inf"))
-            if metrics.is_file() else float("inf")]
     batches = EpochBatches(games, cfg.batch_size, cfg.seed, cfg.symmetries, cfg.playout_target_weight,
                            cfg.playout_target_playouts, playout_threads=max(1, (os.cpu_count() or 2) // 2))
 
-    def evaluate() -> dict:
-        rec = {"kind": "val", "step": trainer.step_count, "epoch": round(batches.epoch_of(trainer.step_count), 3),
-               "val_mse": mse(trainer.predict(val_planes), val_set.z),
-               "train_mse": mse(trainer.predict(probe_planes), probe_set.z),
-               "constant_mse": mse(np.full(val_set.size, constant), val_set.z),
-               "train_games": games.size, "val_positions": val_set.size}
-        append_metric(metrics, rec)
-        if rec["val_mse"] < best[0]:  # early-stopping candidate (selected on the val split, never test)
-            best[0] = rec["val_mse"]
-            trainer.export(out / "value_best.npz", {"step": rec["step"], "data": data_summary, "val": rec})
-        return rec
+    def take_step(s: int) -> tuple[float, dict]:
+        batch = batches.get(s)
+        loss = trainer.step(batch.planes, batch.target, batch.ownership)
+        # with playout targets the loss is against the mixed target; playout_gap is mean |m - z|
+        return loss, ({} if batch.playout_gap is None else {"playout_gap": batch.playout_gap})
 
-    end = cfg.steps if stop_at_step is None else min(cfg.steps, stop_at_step)
-    bar = tqdm(total=cfg.steps, initial=start, desc="train value (expert)", unit="step", disable=not progress)
-    t0 = time.perf_counter()
-    deadline = t0 + cfg.max_minutes * 60 if cfg.max_minutes > 0 else None
-    window: list[float] = []
-    gaps: list[float] = []
-    last_val = None
+    def measure() -> dict:
+        return {"val_mse": mse(trainer.predict(val_planes), val_set.z),
+                "train_mse": mse(trainer.predict(probe_planes), probe_set.z),
+                "constant_mse": mse(np.full(val_set.size, constant), val_set.z),
+                "train_games": games.size, "val_positions": val_set.size}
+
     try:
-        while trainer.step_count < end:
-            s = trainer.step_count
-            batch = batches.get(s)
-            window.append(trainer.step(batch.planes, batch.target, batch.ownership))
-            if batch.playout_gap is not None:
-                gaps.append(batch.playout_gap)
-            s += 1
-            bar.update(1)
-            if s % cfg.log_every == 0 or s == end:
-                rec = {"kind": "train", "step": s, "epoch": round(batches.epoch_of(s), 3), "loss": float(np.mean(window)),
-                       "positions_per_s": (s - start) * cfg.batch_size / (time.perf_counter() - t0)}
-                if gaps:  # "loss" is then the MSE against the mixed target; this is mean |m - z|
-                    rec["playout_gap"] = float(np.mean(gaps))
-                append_metric(metrics, rec)
-                bar.set_postfix(mse=f"{rec['loss']:.3f}", epoch=f"{rec['epoch']:.2f}")
-                window, gaps = [], []
-            if s % cfg.eval_every == 0 or s == cfg.steps:
-                last_val = evaluate()
-            timed_out = deadline is not None and time.perf_counter() > deadline
-            if s % cfg.checkpoint_every == 0 or s == cfg.steps or timed_out:
-                trainer.save(out)
-                trainer.export(out / "value.npz", {"step": s, "data": data_summary, "val": last_val})
-                plot_value(metrics, out / "metrics.png")
-            if timed_out:
-                break
+        return run_value_loop(cfg, trainer, out, metrics, take_step=take_step, measure=measure,
+                              step_fields=lambda s: {"epoch": round(batches.epoch_of(s), 3)},
+                              meta={"data": data_summary}, desc="train value (expert)",
+                              progress=progress, stop_at_step=stop_at_step)
     finally:
         batches.close()
-        bar.close()
-    if last_val is None or last_val["step"] != trainer.step_count:
-        last_val = evaluate()
-    summary = {"kind": "summary", "step": trainer.step_count, "start_step": start, "val": last_val,
-               "data": data_summary, "wall_s": time.perf_counter() - t0, "out": str(out)}
-    append_metric(metrics, summary)
-    return summary

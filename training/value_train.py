@@ -165,14 +165,9 @@ def plot_value(metrics_path: Path, png_path: Path) -> None:
 
 def train_value(cfg: ValueConfig, progress: bool = True, stop_at_step: int | None = None) -> dict:
     """Train (or resume) to ``cfg.steps``; ``stop_at_step`` ends early as a kill would."""
-    from tqdm import tqdm
-
-    from go_engine.training.checkpoint import latest_checkpoint
-    from go_engine.training.plot import append_metric, truncate_metrics
+    from go_engine.training.value_loop import resume_value_run, run_value_loop
     if cfg.playout_target_weight > 0:
         raise ValueError("playout_target_weight is for expert_shards runs (train_value_expert)")
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
     data = ValueSet.load(cfg.data)
     if cfg.val_data:
         train_set, val_set = data, ValueSet.load(cfg.val_data)
@@ -182,70 +177,27 @@ def train_value(cfg: ValueConfig, progress: bool = True, stop_at_step: int | Non
     train_planes, val_planes = train_set.planes(), val_set.planes()
     feature_s = time.perf_counter() - t_feat
     trainer = ValueTrainer(cfg, data.n)
-    metrics = out / "metrics.jsonl"
-    found = latest_checkpoint(out)
-    if found:
-        trainer.restore(found[1])
-        truncate_metrics(metrics, "step", trainer.step_count)
-    start = trainer.step_count
-    (out / "config.json").write_text(cfg.to_json())
+    out, metrics = resume_value_run(cfg, trainer)
     constant = float(train_set.z.mean())
     sample = np.random.default_rng([cfg.seed, 7]).permutation(train_set.size)[:len(val_planes)]
 
-    from go_engine.training.plot import read_metrics
-    best = [min((r["val_mse"] for r in read_metrics(metrics) if r.get("kind") == "val"), default=float("inf"))
-            if metrics.is_file() else float("inf")]
-
-    def evaluate() -> dict:
-        rec = {"kind": "val", "step": trainer.step_count,
-               "val_mse": mse(trainer.predict(val_planes), val_set.z),
-               "train_mse": mse(trainer.predict(train_planes[sample]), train_set.z[sample]),
-               "constant_mse": mse(np.full(val_set.size, constant), val_set.z),
-               "train_positions": train_set.size, "val_positions": val_set.size}
-        append_metric(metrics, rec)
-        if rec["val_mse"] < best[0]:  # early-stopping candidate (selected on the held-out set)
-            best[0] = rec["val_mse"]
-            trainer.export(out / "value_best.npz", {"step": rec["step"], "data": cfg.data, "val": rec})
-        return rec
-
-    end = cfg.steps if stop_at_step is None else min(cfg.steps, stop_at_step)
-    bar = tqdm(total=cfg.steps, initial=start, desc="train value", unit="step", disable=not progress)
-    t0 = time.perf_counter()
-    deadline = t0 + cfg.max_minutes * 60 if cfg.max_minutes > 0 else None
-    window: list[float] = []
-    last_val = None
-    while trainer.step_count < end:
-        s = trainer.step_count
+    def take_step(s: int) -> tuple[float, dict]:
         rng = np.random.default_rng([cfg.seed, s])
         idx = rng.integers(0, train_set.size, cfg.batch_size)
         planes = train_planes[idx]
         if cfg.symmetries:
             planes = augment_planes(planes, rng)
-        window.append(trainer.step(planes, train_set.z[idx]))
-        s += 1
-        bar.update(1)
-        if s % cfg.log_every == 0 or s == end:
-            rec = {"kind": "train", "step": s, "loss": float(np.mean(window)),
-                   "positions_per_s": (s - start) * cfg.batch_size / (time.perf_counter() - t0)}
-            append_metric(metrics, rec)
-            bar.set_postfix(mse=f"{rec['loss']:.3f}")
-            window = []
-        if s % cfg.eval_every == 0 or s == cfg.steps:
-            last_val = evaluate()
-        timed_out = deadline is not None and time.perf_counter() > deadline
-        if s % cfg.checkpoint_every == 0 or s == cfg.steps or timed_out:
-            trainer.save(out)
-            trainer.export(out / "value.npz", {"step": s, "data": cfg.data, "val": last_val})
-            plot_value(metrics, out / "metrics.png")
-        if timed_out:
-            break
-    bar.close()
-    if last_val is None or last_val["step"] != trainer.step_count:
-        last_val = evaluate()
-    summary = {"kind": "summary", "step": trainer.step_count, "start_step": start, "val": last_val,
-               "feature_s": feature_s, "wall_s": time.perf_counter() - t0, "out": str(out)}
-    append_metric(metrics, summary)
-    return summary
+        return trainer.step(planes, train_set.z[idx]), {}
+
+    def measure() -> dict:
+        return {"val_mse": mse(trainer.predict(val_planes), val_set.z),
+                "train_mse": mse(trainer.predict(train_planes[sample]), train_set.z[sample]),
+                "constant_mse": mse(np.full(val_set.size, constant), val_set.z),
+                "train_positions": train_set.size, "val_positions": val_set.size}
+
+    summary = run_value_loop(cfg, trainer, out, metrics, take_step=take_step, measure=measure,
+                             meta={"data": cfg.data}, progress=progress, stop_at_step=stop_at_step)
+    return {**summary, "feature_s": feature_s}
 
 
 # --- evaluation against the constant predictor and SL-policy rollouts ------------------------
