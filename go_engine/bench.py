@@ -31,23 +31,31 @@ def bench_board(sizes: tuple[int, ...] = (9, 19), seconds: float = 3.0, komi: fl
         for prefix, kind in (("", PLAYOUT_RANDOM), ("heuristic_", PLAYOUT_HEURISTIC), ("nakade_", PLAYOUT_NAKADE),
                              ("nakade_ko_", PLAYOUT_NAMES["nakade+ko"]),
                              ("nakade_twolib_ko_", PLAYOUT_NAMES["nakade+twolib+ko"])):
-            playout_batch(kind, pos.color, pos.links, pos.info, ZOBRIST, pol, 1, 50, max_moves, komi)  # warm-up
-            count, moves, elapsed, cpu, seed = 0, 0, 0.0, 0.0, 2
             chunk = (2000 if n <= 9 else 500) // (4 if prefix else 1)
-            while elapsed < seconds:
-                t0, c0 = time.perf_counter(), time.process_time()
-                _, m = playout_batch(kind, pos.color, pos.links, pos.info, ZOBRIST, pol, seed, chunk, max_moves, komi)
-                elapsed += time.perf_counter() - t0
-                cpu += time.process_time() - c0
-                count += chunk
-                moves += m
-                seed += 1
+            count, moves, elapsed, cpu = time_playouts(kind, pos, pol, chunk, max_moves, komi, seconds)
             results[f"{prefix}playouts_per_s_{n}x{n}"] = round(count / elapsed, 1)
             results[f"{prefix}moves_per_s_{n}x{n}"] = round(moves / elapsed, 1)
             results[f"{prefix}moves_per_playout_{n}x{n}"] = round(moves / count, 1)
             # by process CPU time: the fair figure when other jobs share the cores
             results[f"{prefix}playouts_per_cpu_s_{n}x{n}"] = round(count / max(cpu, 1e-9), 1)
     return results
+
+
+def time_playouts(kind: int, pos: Position, pol, chunk: int, max_moves: int, komi: float,
+                  seconds: float) -> tuple[int, int, float, float]:
+    """Play batches of ``chunk`` playouts of ``kind`` from ``pos`` (one thread, after a warm-up
+    batch) until ``seconds`` of wall time: (playouts, moves, wall seconds, process CPU seconds)."""
+    playout_batch(kind, pos.color, pos.links, pos.info, ZOBRIST, pol, 1, 50, max_moves, komi)  # warm-up
+    count, moves, wall, cpu, seed = 0, 0, 0.0, 0.0, 2
+    while wall < seconds:
+        t0, c0 = time.perf_counter(), time.process_time()
+        _, m = playout_batch(kind, pos.color, pos.links, pos.info, ZOBRIST, pol, seed, chunk, max_moves, komi)
+        wall += time.perf_counter() - t0
+        cpu += time.process_time() - c0
+        count += chunk
+        moves += m
+        seed += 1
+    return count, moves, wall, cpu
 
 
 def bench_random(n: int = 19, seconds: float = 3.0, komi: float = 7.0, max_moves: int | None = None) -> dict:
@@ -59,17 +67,7 @@ def bench_random(n: int = 19, seconds: float = 3.0, komi: float = 7.0, max_moves
     pos = Position(n)
     cap = playout_move_cap(n) if max_moves is None else max_moves
     pol = no_policy()
-    playout_batch(PLAYOUT_RANDOM, pos.color, pos.links, pos.info, ZOBRIST, pol, 1, 50, cap, komi)  # warm-up
-    count, moves, wall, cpu, seed = 0, 0, 0.0, 0.0, 2
-    chunk = 2000 if n <= 9 else 500
-    while wall < seconds:
-        t0, c0 = time.perf_counter(), time.process_time()
-        _, m = playout_batch(PLAYOUT_RANDOM, pos.color, pos.links, pos.info, ZOBRIST, pol, seed, chunk, cap, komi)
-        wall += time.perf_counter() - t0
-        cpu += time.process_time() - c0
-        count += chunk
-        moves += m
-        seed += 1
+    count, moves, wall, cpu = time_playouts(PLAYOUT_RANDOM, pos, pol, 2000 if n <= 9 else 500, cap, komi, seconds)
     return {"board_size": n, "max_moves": cap, "playouts": count, "playouts_per_s": round(count / wall, 1),
             "moves_per_s": round(moves / wall, 1), "moves_per_playout": round(moves / count, 1),
             "playouts_per_cpu_s": round(count / max(cpu, 1e-9), 1)}
