@@ -9,7 +9,8 @@ search of ``players.mcts`` and says so on stderr. AlphaGo found SL priors better
 inside the search, so ``policy`` defaults to ``sl``.
 
 Options (``extra``, typed as ``players.options`` declares): ``policy`` (sl, rl or a path),
-``value`` (a path or none), and any ``SearchConfig`` or ``PlayerConfig`` field (``mix_lambda``
+``value`` (a path or none), ``prune_ladder_runs`` (default on: the search leaves out moves that
+run into a caught ladder, ``nets.search_evaluator``), and any ``SearchConfig`` or ``PlayerConfig`` field (``mix_lambda``
 0.0 for network-only values, ``c_puct`` ...), which override the network defaults below.
 """
 from __future__ import annotations
@@ -49,7 +50,7 @@ NETWORK_SEARCH_DEFAULTS: Mapping[str, OptionValue] = MappingProxyType({
     "leaf_rollouts": 4,
     "playout": DEFAULT_ROLLOUT_PLAYOUT,
 })
-NETWORK_KEYS = ("policy", "value", "weights")
+NETWORK_KEYS = ("policy", "value", "weights", "prune_ladder_runs")
 
 
 class AlphaGoPlayer(SearchPlayer):
@@ -111,7 +112,8 @@ class AlphaGoPlayer(SearchPlayer):
             settings.update(user)
             if settings["mix_lambda"] == 0.0 and "expand_threshold" not in user:
                 settings["expand_threshold"] = 0  # the value net values every leaf: no playouts
-            evaluator = NetworkEvaluator(policy, value, n)
+            prune = check_option("prune_ladder_runs", self.extra.get("prune_ladder_runs", True), bool)
+            evaluator = NetworkEvaluator(policy, value, n, prune_ladder_runs=prune)
             player = player_from_options(extra=settings, evaluator=evaluator, **self._kwargs)
             lam = player.mcts.config.mix_lambda
             self.descriptions[n] = (f"policy {policy.name}, " + (f"value {value.name}, lambda {lam}"

@@ -25,6 +25,7 @@ PLAYER_OWN_OPTIONS: Mapping[str, object] = types.MappingProxyType({
     "weights": str,        # policy / rollout players: a weight file (alphago: the policy)
     "temperature": float,  # policy player: 0 plays the most likely move
     "symmetries": int,     # policy player: 8 averages the net over the board's symmetries, 1 does not
+    "prune_ladder_runs": bool,  # alphago: leave out moves that run into a caught ladder (default on)
 })
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")

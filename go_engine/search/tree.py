@@ -200,9 +200,9 @@ def expand_node(t, v, color, links, info, zob, h, hist, nhist, path_hash, depth,
                 prior_kind, pol, ext_priors, locs, scores, reserved):
     """Create v's children from the leaf position (legal moves + pass), with priors from the
     native prior kind or, when ext_priors is non-empty, from that float32[n*n+1] row (an
-    evaluator's output, renormalised over the legal moves). The edges go to the end of the
-    pool, or (reserved >= 0) into the block of n*n+1 edges that ``select_leaves`` reserved,
-    which lets the leaves of a batch be expanded in parallel; such a node is published
+    evaluator's output, renormalised over the legal moves; a negative prior leaves the move
+    out). The edges go to the end of the pool, or (reserved >= 0) into the block of n*n+1
+    edges that ``select_leaves`` reserved, which lets the leaves of a batch be expanded in parallel; such a node is published
     (node_first/node_count set) only by ``backup``, under the tree's lock, so a concurrent
     selection never sees a half-written node. Returns the number of edges written, 0 when the
     edge pool is full (v stays unexpanded and is evaluated by rollout only)."""
@@ -214,9 +214,16 @@ def expand_node(t, v, color, links, info, zob, h, hist, nhist, path_hash, depth,
         t.node_first[v] = UNEXPANDED
         return 0
     if ext_priors.shape[0] > 0:
+        kept = 0
         for k in range(count):
             loc = locs[k]
-            scores[k] = max(ext_priors[(loc // w - 1) * n + (loc % w - 1)], 0.0)
+            p = ext_priors[(loc // w - 1) * n + (loc % w - 1)]
+            if p < 0.0:  # the evaluator's PRUNED: a move it reads as a blunder gets no edge
+                continue
+            locs[kept] = loc
+            scores[kept] = p
+            kept += 1
+        count = kept
         scores[count] = max(ext_priors[n * n], 0.0)
     else:
         expansion_priors(color, links, info, locs, count, prior_kind, pol, scores)

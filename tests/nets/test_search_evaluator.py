@@ -33,7 +33,8 @@ def some_positions(count: int, seed: int = 0):
 @pytest.fixture(scope="module")
 def evaluator():
     from go_engine.nets.search_evaluator import NetworkEvaluator
-    return NetworkEvaluator(DATA / "policy_9.npz", DATA / "value_9.npz", 9)
+    # the networks' own numbers: no ladder-run pruning (tests/players/test_alphago_player.py tests that)
+    return NetworkEvaluator(DATA / "policy_9.npz", DATA / "value_9.npz", 9, prune_ladder_runs=False)
 
 
 def test_batch_buckets_are_exact_for_small_batches():

@@ -132,3 +132,54 @@ def test_white_view_values_flip(evaluator):
     white.to_play = WHITE
     _, values = evaluator.evaluate([pos, white])
     assert values[0] > values[1]
+
+
+# Black's C3 is in atari; running out at D3 leaves two liberties and White chases it up the
+# board to the edge (the ladder plane reads it caught). A black stone at G7 breaks the ladder.
+LADDER_RUN = """
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . O . . . . . .
+. O X . . . . . .
+. . O O . . . . .
+. . . . . . . . .
+"""
+LADDER_BROKEN = LADDER_RUN.replace("""
+. . . . . . . . .
+. . . . . . . . .
+. . O . . . . . .""", """
+. . . . . . X . .
+. . . . . . . . .
+. . O . . . . . .""")
+
+
+def test_the_ladder_run_mask_marks_only_the_run_into_a_caught_ladder():
+    from go_engine.nets.search_evaluator import ladder_run_mask
+
+    def marked(text: str, to_play: int) -> list[str]:
+        planes = position_planes(Position.from_ascii(text, to_play=to_play))[None]
+        return [point_to_vertex(int(p), 9) for p in np.flatnonzero(np.asarray(ladder_run_mask(planes))[0])]
+
+    assert marked(LADDER_RUN, BLACK) == ["D3"]
+    assert marked(LADDER_BROKEN, BLACK) == []   # the run escapes
+    assert marked(LADDER_RUN, WHITE) == []      # White has no chain in atari
+
+
+@pytest.mark.parametrize("prune", [True, False])
+def test_the_search_leaves_out_a_run_into_a_caught_ladder(prune):
+    from go_engine.nets.search_evaluator import PRUNED, NetworkEvaluator
+    from go_engine.rules.coords import vertex_to_point
+    ev = NetworkEvaluator(REPO_DATA / "policy_9.npz", REPO_DATA / "value_9.npz", 9, prune_ladder_runs=prune)
+    game = game_from_ascii(LADDER_RUN, BLACK, komi=7.0)
+    priors, _ = ev.evaluate([game.position])
+    d3 = vertex_to_point("D3", 9)
+    assert (priors[0, d3] == PRUNED) == prune and np.all(np.delete(priors[0], d3) >= 0)
+    mcts = MCTS(SearchConfig(threads=1, batch_size=8, max_tree_mb=32, c_puct=1.5, mix_lambda=0.5), evaluator=ev)
+    result = mcts.search(game, simulations=200, stop_early=False)
+    points = {c.point for c in mcts.root_children()}
+    assert (d3 in points) != prune and len(points) > 50
+    assert result.move != d3 or not prune
+    assert_visits_add_up(mcts)
