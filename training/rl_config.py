@@ -75,6 +75,7 @@ class ValueConfig:
     fc_units: int = 128
     trunk_weights: str = ""  # a policy weight file: its convolutions become a frozen trunk in front
     trunk_lr_scale: float = 0.0  # 0: that trunk stays frozen; > 0: trained at lr times this factor
+    score_skip: bool = False  # the output also reads the 1x1 map's summed score (``ValueNetConfig``)
     optimizer: str = "adam"
     lr: float = 0.001
     lr_schedule: str = "constant"  # or "cosine": from lr down to 0 at ``steps``

@@ -30,7 +30,8 @@ class ValueTrainer:
         from go_engine.nets.value_net import ValueNet, init_value_variables, trunk_from_policy
         self.cfg = cfg
         self.net_config = ValueNetConfig(board_size=board_size, layers=cfg.layers, filters=cfg.filters,
-                                         first_kernel=cfg.first_kernel, fc_units=cfg.fc_units)
+                                         first_kernel=cfg.first_kernel, fc_units=cfg.fc_units,
+                                         score_skip=cfg.score_skip)
         trunk = None
         if cfg.trunk_weights:  # a policy net's convolutions, copied in (frozen unless trunk_lr_scale > 0)
             self.net_config, trunk = trunk_from_policy(cfg.trunk_weights, self.net_config)

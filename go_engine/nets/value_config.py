@@ -25,7 +25,13 @@ class ValueNetConfig:
     the policy's ``layers``: its first ``trunk_layers - 1`` convolutions, ``trunk_filters``
     wide, first kernel ``trunk_first_kernel``, on the first ``trunk_planes`` planes); the
     value layers then read its last feature map concatenated with the raw planes. The
-    value trainer copies the trunk from a policy weight file and keeps it frozen."""
+    value trainer copies the trunk from a policy weight file and keeps it frozen.
+
+    ``score_skip``: the output also reads, through a linear path that starts at zero, the 1x1
+    map's predicted score (the sum of tanh of the map, in tens of points, from the side to
+    move's view when the map is trained on ownership) and the player-colour plane (komi's
+    side). A tanh of a score margin is what a counted position's value is; the fully connected
+    layer learns that sum slowly from one-bit results."""
 
     board_size: int = 19
     layers: int = 13
@@ -37,6 +43,7 @@ class ValueNetConfig:
     trunk_filters: int = 0
     trunk_first_kernel: int = 5
     trunk_planes: int = 48
+    score_skip: bool = False
 
     def __post_init__(self) -> None:
         if self.layers < 2 or self.filters < 1 or self.fc_units < 1 or self.board_size < 2:
@@ -44,6 +51,8 @@ class ValueNetConfig:
         if self.trunk_layers and (self.trunk_layers < 2 or self.trunk_filters < 1
                                   or not 0 < self.trunk_planes <= self.in_planes):
             raise ValueError("value net trunk: trunk_layers >= 2, trunk_filters >= 1, 0 < trunk_planes <= in_planes")
+        if self.score_skip and self.in_planes < 49:
+            raise ValueError("value net score_skip reads the player-colour plane (plane 48): in_planes >= 49")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -14,6 +14,9 @@ import numpy as np
 
 from go_engine.nets.value_config import ValueNetConfig, default_value_weights, load_value_weights
 
+SCORE_UNIT = 10.0         # score_skip reads the map's predicted score in tens of points
+PLAYER_COLOUR_PLANE = 48  # 1 when black is to move (``features.planes``)
+
 
 class PolicyTrunk(nn.Module):
     """The convolutions of a ``PolicyNet`` (plain: no residuals, no batch norm) up to its last
@@ -78,6 +81,11 @@ class ValueNet(nn.Module):
         x = board.reshape(planes.shape[0], -1)
         x = nn.relu(nn.Dense(cfg.fc_units, dtype=self.dtype, name="fc")(x))
         v = nn.Dense(1, dtype=self.dtype, name="out")(x)
+        if cfg.score_skip:
+            score = jnp.tanh(board[..., 0].astype(jnp.float32)).sum(axis=(1, 2)) / SCORE_UNIT
+            colour = planes[:, 0, 0, PLAYER_COLOUR_PLANE].astype(jnp.float32)
+            skip = nn.Dense(1, kernel_init=nn.initializers.zeros, name="score_out")(jnp.stack([score, colour], axis=-1))
+            v = v.astype(jnp.float32) + skip
         value = jnp.tanh(v[:, 0].astype(jnp.float32))
         return (value, board[..., 0].astype(jnp.float32)) if with_map else value
 

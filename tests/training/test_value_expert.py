@@ -91,17 +91,23 @@ def test_final_ownership_and_its_symmetries_follow_the_planes(tmp_path):
     assert not np.array_equal(p2, planes)
 
 
-def test_ownership_auxiliary_loss_trains(tmp_path):
+@pytest.mark.parametrize("score_skip", [False, True])
+def test_ownership_auxiliary_loss_trains(tmp_path, score_skip):
+    from go_engine.nets.value_config import load_value_weights
     from go_engine.training.rl_config import ValueConfig
     from go_engine.training.value_expert import train_value_expert
     shards = _shards(tmp_path / "s")
     cfg = ValueConfig(out=str(tmp_path / "o"), expert_shards=str(shards), expert_min_moves=1, val_positions=64,
                       layers=2, filters=8, first_kernel=3, fc_units=16, lr=0.01, steps=30, batch_size=16,
                       log_every=10, eval_every=15, checkpoint_every=15, seed=3, ownership_weight=0.5,
-                      ownership_playouts=4)
+                      ownership_playouts=4, score_skip=score_skip)
     summary = train_value_expert(cfg, progress=False)
     assert summary["step"] == 30 and (shards / "ownership-train-k4.npz").is_file()
     assert summary["val"]["val_mse"] < summary["val"]["constant_mse"]
+    net_cfg, variables, _ = load_value_weights(tmp_path / "o" / "value.npz")
+    assert net_cfg.score_skip == score_skip
+    if score_skip:  # the path that starts at zero has learned something
+        assert np.abs(variables["params"]["score_out"]["kernel"]).max() > 0
 
 
 def _trunk(params: dict) -> dict:
