@@ -12,10 +12,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from go_engine.features.planes import N_POLICY_PLANES
 from go_engine.nets.value_config import ValueNetConfig, default_value_weights, load_value_weights
 
-SCORE_UNIT = 10.0         # score_skip reads the map's predicted score in tens of points
-PLAYER_COLOUR_PLANE = 48  # 1 when black is to move (``features.planes``)
+SCORE_UNIT = 10.0  # score_skip reads the map's predicted score in tens of points
+PLAYER_COLOUR_PLANE = N_POLICY_PLANES  # the plane the value net adds: 1 when black is to move
 
 
 class PolicyTrunk(nn.Module):

@@ -12,9 +12,10 @@ pytest.importorskip("jax")
 
 def _planes(n: int, black_to_move: bool, seed: int = 0) -> np.ndarray:
     from go_engine.features.planes import N_VALUE_PLANES
+    from go_engine.nets.value_net import PLAYER_COLOUR_PLANE
     rng = np.random.default_rng(seed)
     planes = rng.integers(0, 2, size=(2, n, n, N_VALUE_PLANES), dtype=np.uint8)
-    planes[..., 48] = 1 if black_to_move else 0
+    planes[..., PLAYER_COLOUR_PLANE] = 1 if black_to_move else 0
     return planes
 
 
