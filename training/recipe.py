@@ -32,7 +32,9 @@ def add_recipe_arguments(sub) -> None:
     p.add_argument("--stages", default="data,value", help="comma-separated, in order: data, sl, value")
     p.add_argument("--trunk", default="shipped", help="value net trunk: shipped (data/policy_<n>.npz), sl, or a file")
     p.add_argument("--sl-config", default=None, help="SL config JSON (default the shipped sl_<n>x<n>.json)")
-    p.add_argument("--value-config", default=None, help="value config JSON (default the shipped value_<n>x<n>.json)")
+    p.add_argument("--value-config", default=None,
+                   help="value config JSON (default the shipped value_<n>x<n>.json); A,B,...: runs in turn, "
+                        "each warm-started from the one before (WORK/value, WORK/value-2, ...)")
     p.add_argument("--max-minutes", type=float, default=0.0,
                    help="stop each training stage after this long (with a checkpoint); rerun to go on")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -51,6 +53,12 @@ def _archives(folder: Path) -> list[str]:
     if not found:
         raise SystemExit(f"no SGF archives (*.tar.xz, *.sgfs, *.zip) in {folder}")
     return found
+
+
+def best_value_weights(run: Path) -> Path:
+    """The run's best-on-validation export, else its last (the next run warm-starts from it)."""
+    best = run / "value_best.npz"
+    return best if best.is_file() else run / "value.npz"
 
 
 def cmd_recipe(args: argparse.Namespace) -> int:
@@ -83,7 +91,6 @@ def cmd_recipe(args: argparse.Namespace) -> int:
     if "value" in stages:
         from go_engine.training.rl_config import ValueConfig
         from go_engine.training.value_expert import train_value_expert
-        cfg = ValueConfig.from_dict(json.loads(_config_text(args.value_config, f"value_{n}x{n}.json")))
         if args.trunk == "shipped":
             from go_engine.nets.weights import resolve_policy_weights
             trunk = str(resolve_policy_weights("sl", n))
@@ -91,8 +98,14 @@ def cmd_recipe(args: argparse.Namespace) -> int:
             trunk = str(work / "sl" / "policy.npz")
         else:
             trunk = args.trunk
-        cfg = replace(cfg, expert_shards=str(shards), out=str(work / "value"), trunk_weights=trunk,
-                      max_minutes=args.max_minutes)
-        summary["value"] = train_value_expert(cfg, progress=not args.quiet)
+        previous = None
+        for i, config in enumerate((args.value_config or f"value_{n}x{n}.json").split(",")):
+            cfg = ValueConfig.from_dict(json.loads(_config_text(config if args.value_config else None, config)))
+            out = work / ("value" if i == 0 else f"value-{i + 1}")
+            cfg = replace(cfg, expert_shards=str(shards), out=str(out), trunk_weights=trunk,
+                          max_minutes=args.max_minutes,
+                          init_weights=str(previous) if previous else cfg.init_weights)
+            summary[out.name] = train_value_expert(cfg, progress=not args.quiet)
+            previous = best_value_weights(out)
     print(json.dumps(summary, indent=2, default=str))
     return 0

@@ -76,6 +76,9 @@ class ValueConfig:
     trunk_weights: str = ""  # a policy weight file: its convolutions become a frozen trunk in front
     trunk_lr_scale: float = 0.0  # 0: that trunk stays frozen; > 0: trained at lr times this factor
     score_skip: bool = False  # the output also reads the 1x1 map's summed score (``ValueNetConfig``)
+    # a value weight file to warm-start from: every parameter whose name and shape match is
+    # copied (the trunk and any head layers of the same size); the rest keep their fresh init
+    init_weights: str = ""
     optimizer: str = "adam"
     lr: float = 0.001
     lr_schedule: str = "constant"  # or "cosine": from lr down to 0 at ``steps``

@@ -182,10 +182,12 @@ def parse_sl_rollouts(spec: str) -> list[tuple[int, int]]:
 
 def evaluate_set(value_weights: str, data: ValueSet, constant: float, sl_weights: str | None = None,
                  sl_rollouts: list[tuple[int, int]] = (), fast_positions: int | None = None, komi: float = DEFAULT_KOMI,
-                 kinds: tuple[str, ...] = FAST_KINDS, rollout_weights: str | None = None, seed: int = 0) -> dict:
+                 kinds: tuple[str, ...] = FAST_KINDS, rollout_weights: str | None = None, seed: int = 0,
+                 symmetries: int = 1) -> dict:
     """One set's row: the net and the constant on all positions; SL-policy rollouts (k on the
     first m positions, with the net and constant on the same ones); the fast-playout sweep
-    and its equal-time rows on the first ``fast_positions``."""
+    and its equal-time rows on the first ``fast_positions``; with ``symmetries`` > 1 also the
+    net averaged over that many symmetries of each position."""
     from go_engine.training.value_train import mse, rollout_estimates
     row: dict = {"positions": data.size, "constant": constant,
                  "constant_mse": mse(np.full(data.size, constant), data.z)}
@@ -199,6 +201,10 @@ def evaluate_set(value_weights: str, data: ValueSet, constant: float, sl_weights
         values = ValueNetRunner(value_weights).values(data.planes())
         row["value_net_mse"] = mse(values, data.z)
     row["fast"] = eq
+    if symmetries > 1:
+        from go_engine.nets.value_net import ValueNetRunner
+        row["value_net_symmetries"] = symmetries
+        row["value_net_symmetric_mse"] = mse(ValueNetRunner(value_weights).values(data.planes(), symmetries), data.z)
     row["sl_rollouts"] = []
     if sl_weights:
         if values is None:

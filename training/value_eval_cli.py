@@ -26,6 +26,8 @@ def add_value_eval_arguments(sub) -> None:
     p.add_argument("--kinds", default="random,pattern", help="fast playout kinds")
     p.add_argument("--rollout-weights", default=None, help="rollout-policy weights (default data/rollout_<n>.npz)")
     p.add_argument("--board-size", type=int, default=None, help="with --expert-sgf alone: 19 for 19x19 (default 9)")
+    p.add_argument("--symmetries", type=int, default=1,
+                   help="also report the net averaged over this many of the 8 board symmetries (1: off)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="write the table here as JSON")
 
@@ -65,7 +67,7 @@ def cmd_eval_value(args) -> int:
     for name, (data, komi) in sets.items():
         table[name] = evaluate_set(weights, data, constant, args.sl_weights, parse_sl_rollouts(args.sl_rollouts),
                                    args.fast_positions, komi, tuple(k for k in args.kinds.split(",") if k), args.rollout_weights,
-                                   args.seed)
+                                   args.seed, args.symmetries)
         print(json.dumps({name: table[name]}), flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(table, indent=2))

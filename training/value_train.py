@@ -61,6 +61,9 @@ class ValueTrainer:
         params = init_value_variables(self.net_config, cfg.seed)["params"]
         if trunk is not None:
             params = {**params, "trunk": jax.tree_util.tree_map(jnp.asarray, trunk)}
+        self.warm_started: list[str] = []
+        if cfg.init_weights:
+            params, self.warm_started = warm_start(params, cfg.init_weights)
         self.state = jax.device_put({"params": params, "opt_state": opt.init(params),
                                      "step": jnp.zeros((), jnp.int32)}, self.replicated)
 
@@ -127,6 +130,22 @@ class ValueTrainer:
         from go_engine.nets.value_config import save_value_weights
         save_value_weights(path, self.net_config, {"params": jax.tree_util.tree_map(np.asarray, self.state["params"])},
                            meta)
+
+
+def warm_start(params: dict, weights_path: str) -> tuple[dict, list[str]]:
+    """``params`` with every leaf that a value weight file holds under the same name and shape
+    replaced by the file's; also the names copied. Why: a new head (wider, or with
+    ``score_skip``) can start from a trained trunk instead of the policy's."""
+    from go_engine.nets.value_config import load_value_weights
+    from go_engine.nets.weights import flatten_tree, unflatten_tree
+    _, variables, _ = load_value_weights(weights_path)
+    source = flatten_tree(variables["params"])
+    flat = flatten_tree(params)
+    copied = [k for k, v in flat.items() if k in source and np.shape(source[k]) == np.shape(v)]
+    if not copied:
+        raise ValueError(f"{weights_path}: no parameter matches this network's names and shapes")
+    flat.update({k: np.asarray(source[k], np.asarray(flat[k]).dtype) for k in copied})
+    return unflatten_tree(flat), copied
 
 
 def mse(pred: np.ndarray, z: np.ndarray) -> float:

@@ -114,7 +114,14 @@ class ValueNetRunner:
         self.variables = jax.tree_util.tree_map(jnp.asarray, variables)
         self._fn = jax.jit(lambda v, p: model.apply(v, p))
 
-    def values(self, planes: np.ndarray) -> np.ndarray:
+    def values(self, planes: np.ndarray, symmetries: int = 1) -> np.ndarray:
+        """float32[B] from the side to move's view; ``symmetries`` > 1 averages the net over the
+        first k of the square's 8 symmetries (an ensemble that costs k evaluations)."""
+        if symmetries > 1:
+            from go_engine.features.planes import apply_symmetry
+            if symmetries > 8:
+                raise ValueError("a square board has 8 symmetries")
+            return np.mean([self.values(apply_symmetry(planes, k)) for k in range(symmetries)], axis=0)
         out = []
         for start in range(0, len(planes), 1024):
             chunk = planes[start:start + 1024]

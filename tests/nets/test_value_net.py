@@ -59,3 +59,20 @@ def test_the_skip_reads_the_maps_score_and_the_side_to_move(tmp_path):
     assert loaded_cfg.score_skip
     runner = ValueNetRunner(path)
     np.testing.assert_allclose(runner.values(_planes(9, False)), np.tanh(0.05 * score), rtol=1e-5)
+
+
+def test_symmetric_values_are_the_mean_over_the_symmetries():
+    """values(planes, k) is the mean of the net over the first k symmetries of each position:
+    invariant under any of the 8 when k = 8, and a clear error past 8."""
+    from go_engine.features.planes import apply_symmetry
+    from go_engine.nets.value_net import ValueNetRunner, init_value_variables
+    cfg = ValueNetConfig(board_size=9, layers=3, filters=8, fc_units=16)
+    runner = ValueNetRunner(variables=init_value_variables(cfg, 5), config=cfg)
+    planes = _planes(9, True, seed=4)
+    each = [runner.values(apply_symmetry(planes, k)) for k in range(8)]
+    assert not np.allclose(each[0], each[1])  # a random net is not symmetric by itself
+    np.testing.assert_allclose(runner.values(planes, 8), np.mean(each, axis=0), atol=1e-6)
+    np.testing.assert_allclose(runner.values(planes, 2), np.mean(each[:2], axis=0), atol=1e-6)
+    np.testing.assert_allclose(runner.values(apply_symmetry(planes, 5), 8), runner.values(planes, 8), atol=1e-5)
+    with pytest.raises(ValueError, match="8 symmetries"):
+        runner.values(planes, 9)

@@ -211,3 +211,34 @@ def test_playout_targets_and_a_trained_trunk_resume_exactly(tmp_path):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     rows = [r for r in read_metrics(tmp_path / "a" / "metrics.jsonl") if r.get("kind") == "train"]
     assert len(rows) == 4 and all(0 < r["playout_gap"] <= 2 for r in rows)
+
+
+def test_init_weights_warm_starts_every_matching_parameter(tmp_path):
+    """init_weights copies each parameter of the same name and shape (the trunk and equal head
+    layers) from a value weight file and leaves a wider layer at its fresh init."""
+    from go_engine.nets.value_config import load_value_weights
+    from go_engine.nets.weights import flatten_tree
+    from go_engine.training.rl_config import ValueConfig
+    from go_engine.training.value_expert import train_value_expert
+    from go_engine.training.value_train import ValueTrainer
+
+    from tests.rl_helpers import tiny_policy_file
+    policy = tiny_policy_file(tmp_path / "policy.npz", N, 2)
+    base = dict(expert_shards=str(_shards(tmp_path / "s")), expert_min_moves=1, val_positions=32, layers=3,
+                filters=8, first_kernel=3, fc_units=16, lr=0.01, steps=8, batch_size=16, log_every=4, eval_every=8,
+                checkpoint_every=8, seed=3, trunk_weights=str(policy), trunk_lr_scale=1.0)
+    train_value_expert(ValueConfig(out=str(tmp_path / "a"), **base), progress=False)
+    source = flatten_tree(load_value_weights(tmp_path / "a" / "value.npz")[1]["params"])
+    same = ValueTrainer(ValueConfig(**{**base, "seed": 4}, init_weights=str(tmp_path / "a" / "value.npz")), N)
+    got = flatten_tree(same.state["params"])
+    assert sorted(same.warm_started) == sorted(source)
+    assert all(np.array_equal(got[k], source[k]) for k in source)
+    wider = ValueTrainer(ValueConfig(**{**base, "filters": 12, "seed": 4},
+                                     init_weights=str(tmp_path / "a" / "value.npz")), N)
+    got = flatten_tree(wider.state["params"])
+    assert {k for k in source if k.startswith("trunk/")} <= set(wider.warm_started)
+    assert "conv_1/kernel" not in wider.warm_started and got["conv_1/kernel"].shape != source["conv_1/kernel"].shape
+    assert all(np.array_equal(got[k], source[k]) for k in wider.warm_started)
+    with pytest.raises(ValueError, match="no parameter"):
+        from go_engine.training.value_train import warm_start
+        warm_start({"x": np.zeros(3)}, str(tmp_path / "a" / "value.npz"))
