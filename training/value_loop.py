@@ -24,6 +24,11 @@ def resume_value_run(cfg: ValueConfig, trainer) -> tuple[Path, Path]:
     if found:
         trainer.restore(found[1])
         truncate_metrics(metrics, "step", trainer.step_count)
+    elif getattr(trainer, "warm_started", None):
+        from go_engine.training.plot import append_metric
+        layers = sorted({name.rsplit("/", 1)[0] for name in trainer.warm_started})
+        append_metric(metrics, {"kind": "init", "step": 0, "init_weights": cfg.init_weights, "layers": layers})
+        print(f"warm start from {cfg.init_weights}: {', '.join(layers)}", flush=True)
     (out / "config.json").write_text(cfg.to_json())
     return out, metrics
 

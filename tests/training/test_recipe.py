@@ -59,7 +59,7 @@ def test_a_second_value_config_warm_starts_from_the_first_run(tmp_path, capsys):
     _run(["recipe", "--board-size", "9", "--sgf-dir", str(tmp_path / "sgf"), "--work", str(tmp_path / "w"),
           "--stages", "data,value", "--value-config", f"{first},{second}", "--trunk", str(trunk), "--quiet"])
     out = capsys.readouterr().out
-    assert '"value-2"' in out
+    assert '"value-2"' in out and "warm start from" in out and "trunk/conv_0" in out
     a = flatten_tree(load_value_weights(tmp_path / "w" / "value" / "value_best.npz")[1]["params"])
     b = flatten_tree(load_value_weights(tmp_path / "w" / "value-2" / "value.npz")[1]["params"])
     trunk_keys = [k for k in a if k.startswith("trunk/")]
