@@ -9,9 +9,10 @@ a function of (seed, step)). To move a run to another machine, copy ``WORK/sl`` 
 there (about 6 minutes for the 474k 19x19 games on one core). The command prints this too.
 
 The stages read the shipped configs (``training/configs/sl_<n>x<n>.json``,
-``value_<n>x<n>.json``) with the paths pointed into ``--work``. The value net's frozen trunk is
-the shipped policy (``--trunk shipped``, which reproduces ``data/value_19.npz``) or this run's
-SL stage (``--trunk sl``).
+``value_<n>x<n>.json``) with the paths pointed into ``--work``. The value net's trunk starts as
+the shipped policy (``--trunk shipped``) or this run's SL stage (``--trunk sl``). ``--value-config
+A,B`` chains value runs, each warm-started from the one before; ``data/value_19.md`` gives the
+chain that rebuilt ``data/value_19.npz``.
 """
 from __future__ import annotations
 
