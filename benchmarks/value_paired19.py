@@ -21,6 +21,7 @@ def main(weights: str, out_path: str, archive: str = "../shared/data/sgf19/tom9d
     from go_engine.nets.value_net import ValueNetRunner
     from go_engine.training.value_data import expert_value_set
     from go_engine.training.value_eval import fast_rollout_estimates
+    from go_engine.training.value_train import mse
     data = expert_value_set(archive, n=19, splits=("test",), komi=7.5, seed=0)
     runner = ValueNetRunner(weights)
     planes = data.planes()
@@ -30,7 +31,7 @@ def main(weights: str, out_path: str, archive: str = "../shared/data/sgf19/tom9d
                   "constant": np.full(data.size, 0.0001)}
     rng = np.random.default_rng(0)
     out = {"weights": weights, "positions": data.size,
-           "mse": {k: float(np.mean((np.asarray(v, np.float64) - z) ** 2)) for k, v in predictors.items()},
+           "mse": {k: mse(v, z) for k, v in predictors.items()},
            "paired": {f"{a} - {b}": paired_ci(predictors[a], predictors[b], z, rng)
                       for a in ("net", "net_8_symmetries") for b in ("nakade_16", "constant")}}
     Path(out_path).write_text(json.dumps(out, indent=2))

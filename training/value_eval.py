@@ -23,6 +23,7 @@ value net's, features included.
 """
 from __future__ import annotations
 
+import functools
 import time
 from typing import TYPE_CHECKING
 
@@ -193,23 +194,27 @@ def evaluate_set(value_weights: str, data: ValueSet, constant: float, sl_weights
                  "constant_mse": mse(np.full(data.size, constant), data.z)}
     fast = data.subset(np.arange(min(fast_positions or data.size, data.size)))
     eq = equal_time_table(value_weights, fast, komi, kinds, seed=seed, rollout_weights=rollout_weights)
-    if fast.size == data.size:
-        values = None
-        row["value_net_mse"] = eq["value_net_mse"]
-    else:
+
+    @functools.cache
+    def net_input():  # the weights loaded and the planes computed once for every row below
         from go_engine.nets.value_net import ValueNetRunner
-        values = ValueNetRunner(value_weights).values(data.planes())
-        row["value_net_mse"] = mse(values, data.z)
+        return ValueNetRunner(value_weights), data.planes()
+
+    @functools.cache
+    def net_values(k: int = 1) -> np.ndarray:
+        """The net on every position of ``data``, averaged over k symmetries."""
+        runner, planes = net_input()
+        return runner.values(planes, k)
+
+    # the equal-time table already has the net's MSE when it ran on every position
+    row["value_net_mse"] = eq["value_net_mse"] if fast.size == data.size else mse(net_values(), data.z)
     row["fast"] = eq
     if symmetries > 1:
-        from go_engine.nets.value_net import ValueNetRunner
         row["value_net_symmetries"] = symmetries
-        row["value_net_symmetric_mse"] = mse(ValueNetRunner(value_weights).values(data.planes(), symmetries), data.z)
+        row["value_net_symmetric_mse"] = mse(net_values(symmetries), data.z)
     row["sl_rollouts"] = []
     if sl_weights:
-        if values is None:
-            from go_engine.nets.value_net import ValueNetRunner
-            values = ValueNetRunner(value_weights).values(data.planes())
+        values = net_values()
         for k, m in sl_rollouts:
             sub = data.subset(np.arange(min(m, data.size)))
             est, secs = rollout_estimates(sl_weights, sub, k, komi, seed=seed)

@@ -14,7 +14,8 @@ from go_engine.training.rl_config import ValueConfig
 
 def resume_value_run(cfg: ValueConfig, trainer) -> tuple[Path, Path]:
     """Make ``cfg.out``, restore its latest checkpoint into ``trainer`` (dropping metrics logged
-    after it) and write the config; returns (out, metrics path)."""
+    after it), or on a fresh run warm-start it from ``cfg.init_weights``, and write the config;
+    returns (out, metrics path). A resumed run never reads ``init_weights``."""
     from go_engine.training.checkpoint import latest_checkpoint
     from go_engine.training.plot import truncate_metrics
     out = Path(cfg.out)
@@ -24,9 +25,9 @@ def resume_value_run(cfg: ValueConfig, trainer) -> tuple[Path, Path]:
     if found:
         trainer.restore(found[1])
         truncate_metrics(metrics, "step", trainer.step_count)
-    elif getattr(trainer, "warm_started", None):
+    elif cfg.init_weights:
         from go_engine.training.plot import append_metric
-        layers = sorted({name.rsplit("/", 1)[0] for name in trainer.warm_started})
+        layers = sorted({name.rsplit("/", 1)[0] for name in trainer.warm_start(cfg.init_weights)})
         append_metric(metrics, {"kind": "init", "step": 0, "init_weights": cfg.init_weights, "layers": layers})
         print(f"warm start from {cfg.init_weights}: {', '.join(layers)}", flush=True)
     (out / "config.json").write_text(cfg.to_json())

@@ -61,9 +61,6 @@ class ValueTrainer:
         params = init_value_variables(self.net_config, cfg.seed)["params"]
         if trunk is not None:
             params = {**params, "trunk": jax.tree_util.tree_map(jnp.asarray, trunk)}
-        self.warm_started: list[str] = []
-        if cfg.init_weights:
-            params, self.warm_started = warm_start(params, cfg.init_weights)
         self.state = jax.device_put({"params": params, "opt_state": opt.init(params),
                                      "step": jnp.zeros((), jnp.int32)}, self.replicated)
 
@@ -118,6 +115,14 @@ class ValueTrainer:
         from go_engine.training.checkpoint import save_checkpoint
         return save_checkpoint(directory, self.step_count, self.state, self.cfg.to_json(), self.cfg.keep_checkpoints)
 
+    def warm_start(self, weights_path: str) -> list[str]:
+        """Replace the fresh parameters by ``weights_path``'s where name and shape match (before
+        the first step only: Adam's state holds no history yet); returns the names copied."""
+        import jax
+        params, copied = warm_start(self.state["params"], weights_path)
+        self.state = {**self.state, "params": jax.device_put(params, self.replicated)}
+        return copied
+
     def restore(self, path: Path) -> None:
         import jax
 
@@ -136,11 +141,13 @@ def warm_start(params: dict, weights_path: str) -> tuple[dict, list[str]]:
     """``params`` with every leaf that a value weight file holds under the same name and shape
     replaced by the file's; also the names copied. Why: a new head (wider, or with
     ``score_skip``) can start from a trained trunk instead of the policy's."""
+    import jax
+
     from go_engine.nets.value_config import load_value_weights
     from go_engine.nets.weights import flatten_tree, unflatten_tree
     _, variables, _ = load_value_weights(weights_path)
     source = flatten_tree(variables["params"])
-    flat = flatten_tree(params)
+    flat = flatten_tree(jax.tree_util.tree_map(np.asarray, params))
     copied = [k for k, v in flat.items() if k in source and np.shape(source[k]) == np.shape(v)]
     if not copied:
         raise ValueError(f"{weights_path}: no parameter matches this network's names and shapes")

@@ -86,3 +86,28 @@ def test_equal_time_table_uses_the_nets_own_time(tmp_path):
         chosen = table["equal_time"][kind]
         assert chosen.get("over_budget") or chosen["s_per_position"] <= table["value_net_s_per_position"]
     assert parse_sl_rollouts("4:500, 16:200") == [(4, 500), (16, 200)]
+
+
+def test_evaluate_set_rows_read_the_net_on_every_position(tmp_path):
+    """With the fast sweep on fewer positions than the set, the net's MSE, its symmetric average
+    and the SL-rollout rows' same-position figures all come from the net on the whole set."""
+    pytest.importorskip("jax")
+    from go_engine.nets.value_config import ValueNetConfig, save_value_weights
+    from go_engine.nets.value_net import ValueNetRunner, init_value_variables
+    from go_engine.training.value_eval import evaluate_set
+    from go_engine.training.value_train import mse
+
+    from tests.rl_helpers import tiny_policy_file
+    cfg = ValueNetConfig(board_size=N, layers=2, filters=4, first_kernel=3, in_planes=49, fc_units=8)
+    weights = tmp_path / "value.npz"
+    save_value_weights(weights, cfg, init_value_variables(cfg, 1))
+    data = _decided_set()
+    row = evaluate_set(str(weights), data, 0.0, sl_weights=str(tiny_policy_file(tmp_path / "p.npz", N)),
+                       sl_rollouts=[(1, 1)], fast_positions=1, komi=0.5, kinds=("random",), symmetries=8)
+    runner = ValueNetRunner(weights)
+    values, symmetric = runner.values(data.planes()), runner.values(data.planes(), 8)
+    assert row["fast"]["positions"] == 1 and row["positions"] == 2
+    assert row["value_net_mse"] == pytest.approx(mse(values, data.z), abs=1e-6)
+    assert row["value_net_symmetries"] == 8
+    assert row["value_net_symmetric_mse"] == pytest.approx(mse(symmetric, data.z), abs=1e-6)
+    assert row["sl_rollouts"][0]["value_net_mse_same"] == pytest.approx(mse(values[:1], data.z[:1]), abs=1e-6)

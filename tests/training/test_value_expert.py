@@ -214,8 +214,8 @@ def test_playout_targets_and_a_trained_trunk_resume_exactly(tmp_path):
 
 
 def test_init_weights_warm_starts_every_matching_parameter(tmp_path):
-    """init_weights copies each parameter of the same name and shape (the trunk and equal head
-    layers) from a value weight file and leaves a wider layer at its fresh init."""
+    """A warm start (``init_weights``) copies each parameter of the same name and shape (the trunk
+    and equal head layers) from a value weight file and leaves a wider layer at its fresh init."""
     from go_engine.nets.value_config import load_value_weights
     from go_engine.nets.weights import flatten_tree
     from go_engine.training.rl_config import ValueConfig
@@ -229,16 +229,17 @@ def test_init_weights_warm_starts_every_matching_parameter(tmp_path):
                 checkpoint_every=8, seed=3, trunk_weights=str(policy), trunk_lr_scale=1.0)
     train_value_expert(ValueConfig(out=str(tmp_path / "a"), **base), progress=False)
     source = flatten_tree(load_value_weights(tmp_path / "a" / "value.npz")[1]["params"])
-    same = ValueTrainer(ValueConfig(**{**base, "seed": 4}, init_weights=str(tmp_path / "a" / "value.npz")), N)
+    same = ValueTrainer(ValueConfig(**{**base, "seed": 4}), N)
+    copied = same.warm_start(str(tmp_path / "a" / "value.npz"))
     got = flatten_tree(same.state["params"])
-    assert sorted(same.warm_started) == sorted(source)
+    assert sorted(copied) == sorted(source)
     assert all(np.array_equal(got[k], source[k]) for k in source)
-    wider = ValueTrainer(ValueConfig(**{**base, "filters": 12, "seed": 4},
-                                     init_weights=str(tmp_path / "a" / "value.npz")), N)
+    wider = ValueTrainer(ValueConfig(**{**base, "filters": 12, "seed": 4}), N)
+    copied = wider.warm_start(str(tmp_path / "a" / "value.npz"))
     got = flatten_tree(wider.state["params"])
-    assert {k for k in source if k.startswith("trunk/")} <= set(wider.warm_started)
-    assert "conv_1/kernel" not in wider.warm_started and got["conv_1/kernel"].shape != source["conv_1/kernel"].shape
-    assert all(np.array_equal(got[k], source[k]) for k in wider.warm_started)
+    assert {k for k in source if k.startswith("trunk/")} <= set(copied)
+    assert "conv_1/kernel" not in copied and got["conv_1/kernel"].shape != source["conv_1/kernel"].shape
+    assert all(np.array_equal(got[k], source[k]) for k in copied)
     with pytest.raises(ValueError, match="no parameter"):
         from go_engine.training.value_train import warm_start
         warm_start({"x": np.zeros(3)}, str(tmp_path / "a" / "value.npz"))
