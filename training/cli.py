@@ -64,6 +64,8 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> argparse._SubParsersA
     pol.add_argument("--split", default="test", choices=["train", "val", "test"], help="with --shards")
     pol.add_argument("--max-games", type=int, default=None)
     pol.add_argument("--max-positions", type=int, default=None, help="a fixed random sample of positions")
+    pol.add_argument("--symmetries", type=int, default=1, choices=[1, 8],
+                     help="8: the softmax averaged over the board's symmetries, as the policy player uses it")
     pol.add_argument("--json", action="store_true", help="print one JSON object")
     from go_engine.training.rollout_cli import add_rollout_eval_arguments
     add_rollout_eval_arguments(sub)
@@ -81,13 +83,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return cmd_eval_value(args)
     from go_engine.training.eval_policy import evaluate_policy
     result = evaluate_policy(args.weights, sgf=args.sgf, shards=args.shards, split=args.split,
-                             max_games=args.max_games, max_positions=args.max_positions, progress=not args.json)
+                             max_games=args.max_games, max_positions=args.max_positions, symmetries=args.symmetries,
+                             progress=not args.json)
     if args.json:
         print(json.dumps(result))
     else:
         print(f"{result['positions']} positions ({result['board_size']}x{result['board_size']}, "
               f"weights {result['weights']}): top-1 {result['top1']:.4f}  top-5 {result['top5']:.4f}  "
-              f"log-loss {result['log_loss']:.4f} nats")
+              f"log-loss {result['log_loss']:.4f} nats"
+              + (f" (mean over {result['symmetries']} symmetries)" if result["symmetries"] > 1 else ""))
     return 0
 
 

@@ -43,7 +43,11 @@ def shardset_from_sgf(paths: list[str], max_games: int | None = None, board_size
 
 def evaluate_policy(weights: str | Path | None = None, sgf: list[str] | None = None, shards: str | None = None,
                     split: str = "test", max_games: int | None = None, max_positions: int | None = None,
-                    batch: int = 256, progress: bool = False) -> dict:
+                    symmetries: int = 1, batch: int = 256, progress: bool = False) -> dict:
+    """Accuracy of a policy net on expert moves; ``symmetries`` 8 scores the softmax averaged
+    over the board's 8 symmetries (what ``--player policy`` plays from) instead of the identity."""
+    if symmetries not in (1, 8):
+        raise ValueError(f"symmetries must be 1 or 8, got {symmetries}")
     from tqdm import tqdm
 
     from go_engine.features.planes import FeatureScratch
@@ -68,7 +72,7 @@ def evaluate_policy(weights: str | Path | None = None, sgf: list[str] | None = N
     loss = 0.0
     for start in tqdm(range(0, len(index), batch), desc="eval", unit="batch", disable=not progress):
         planes, targets = data.examples(index[start:start + batch], scratch)
-        logp = evaluator.log_probs(planes)
+        logp = evaluator.log_probs(planes) if symmetries == 1 else evaluator.symmetric_log_probs(planes)
         target_lp = logp[np.arange(len(targets)), targets]
         rank = (logp > target_lp[:, None]).sum(axis=1)
         total += len(targets)
@@ -76,4 +80,4 @@ def evaluate_policy(weights: str | Path | None = None, sgf: list[str] | None = N
         top5 += int((rank < 5).sum())
         loss -= float(target_lp.sum())
     return {"weights": str(evaluator.path) if evaluator.path else None, "board_size": data.n,
-            "positions": total, "top1": top1 / total, "top5": top5 / total, "log_loss": loss / total, **info}
+            "positions": total, "symmetries": symmetries, "top1": top1 / total, "top5": top5 / total, "log_loss": loss / total, **info}

@@ -140,15 +140,24 @@ class Trainer:
         self.state = jax.device_put(restore_checkpoint(path, self.state), self.replicated)
 
     def start_from_weights(self, path: str | Path) -> dict:
-        """Take the network of a policy weight file (same architecture and board size, else a
-        ValueError naming the difference) with a fresh optimizer; returns the file's meta."""
+        """Take the network of a policy weight file with a fresh optimizer; returns the file's
+        meta, with ``grown_from_layers`` when the file's net was shallower. The file must hold
+        this run's architecture, or the same one with fewer layers: it is then deepened by
+        identity layers that leave its predictions unchanged (``net_growth``). Anything else is a
+        ValueError naming the difference."""
         import jax
 
         from go_engine.nets.weights import load_policy_weights
+        from go_engine.training.net_growth import deepen_policy_params, growth_difference
         config, variables, meta = load_policy_weights(path)
-        if config != self.net_config:
-            raise ValueError(f"{path} holds a different network ({config}) from this run's ({self.net_config})")
         params = jax.tree_util.tree_map(np.asarray, variables["params"])
+        if config != self.net_config:
+            why = growth_difference(config, self.net_config)
+            if why:
+                raise ValueError(f"{path} holds a different network ({config}) from this run's "
+                                 f"({self.net_config}): {why}")
+            params = deepen_policy_params(params, config, self.net_config)
+            meta = dict(meta, grown_from_layers=config.layers)
         expected = jax.tree_util.tree_structure(self.state["params"])
         if jax.tree_util.tree_structure(params) != expected:
             raise ValueError(f"{path}: its parameters do not match the network's layout")
@@ -203,7 +212,11 @@ def train(cfg: SLConfig, progress: bool = True, stop_at_step: int | None = None)
         truncate_metrics(metrics, "step", trainer.step_count)
     elif cfg.init:
         meta = trainer.start_from_weights(cfg.init)
-        append_metric(metrics, {"kind": "init", "step": 0, "weights": cfg.init, "weights_step": meta.get("step")})
+        append_metric(metrics, {"kind": "init", "step": 0, "weights": cfg.init, "weights_step": meta.get("step"),
+                                **({"grown_from_layers": meta["grown_from_layers"]} if "grown_from_layers" in meta else {})})
+        if "grown_from_layers" in meta:
+            print(f"start from {cfg.init}: {meta['grown_from_layers']} layers grown to {cfg.layers} "
+                  "by identity layers (same predictions at step 0)")
     start = trainer.step_count
     (out / "config.json").write_text(cfg.to_json())
     val_planes = val_targets = None

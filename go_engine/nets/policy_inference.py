@@ -33,6 +33,7 @@ class PolicyNetRunner:
         assert config is not None
         self.config = config
         self.n = config.board_size
+        self._symmetry_maps: np.ndarray | None = None
         model = PolicyNet(config, dtype=jnp.bfloat16 if bfloat16 else jnp.float32)
         self.variables = jax.tree_util.tree_map(jnp.asarray, variables)
 
@@ -55,6 +56,20 @@ class PolicyNetRunner:
             out[start:start + chunk] = np.asarray(self._fn(self.variables, batch))[:chunk]
             start += chunk
         return out
+
+    def symmetric_log_probs(self, planes: np.ndarray) -> np.ndarray:
+        """float32[B, n*n]: the log of the softmax averaged over the board's 8 symmetries (one
+        batch of 8B), as Maddison et al. played their net; it predicts expert moves better than
+        the identity alone at 8 times the cost."""
+        from go_engine.features.planes import apply_symmetry, symmetry_point_maps
+        b, n = planes.shape[0], self.n
+        logp = self.log_probs(np.concatenate([apply_symmetry(planes, k) for k in range(8)])).astype(np.float64)
+        logp = logp.reshape(8, b, n * n)
+        if self._symmetry_maps is None:
+            self._symmetry_maps = symmetry_point_maps(n)[:, :n * n].astype(np.int64)
+        maps = self._symmetry_maps  # board point p sits at maps[k, p] in the k-th transformed input
+        probs = np.mean([np.exp(logp[k][:, maps[k]]) for k in range(8)], axis=0)
+        return np.log(probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
 
     def position_log_probs(self, pos, scratch=None) -> np.ndarray:
         """float32[n*n] for the side to move of a ``Position``."""

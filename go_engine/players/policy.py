@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from go_engine.features.planes import (P_CAPTURE, P_LADDER_ESCAPE, P_LIBS_AFTER, P_SELF_ATARI, P_SENSIBLE, FeatureScratch, apply_symmetry, position_planes,
-                                       symmetry_point_maps)
+from go_engine.features.planes import (P_CAPTURE, P_LADDER_ESCAPE, P_LIBS_AFTER, P_SELF_ATARI, P_SENSIBLE, FeatureScratch,
+                                       position_planes)
 from go_engine.rules import board_kernels as bk
 from go_engine.rules.game import Game
 from go_engine.players.protocol import TimeBudget
@@ -52,7 +52,6 @@ class PolicyPlayer:
         if evaluator is not None:
             self._evaluators[evaluator.n] = evaluator
         self._scratch: dict[int, FeatureScratch] = {}
-        self._maps: dict[int, np.ndarray] = {}
 
     def evaluator(self, n: int):
         if n not in self._evaluators:
@@ -77,10 +76,7 @@ class PolicyPlayer:
             logp = ev.log_probs(planes[None])[0].astype(np.float64)
             p = np.exp(logp - logp.max())
             return p / p.sum()
-        maps = self._maps.setdefault(n, symmetry_point_maps(n)[:, :n * n].astype(np.int64))
-        logp = ev.log_probs(np.stack([apply_symmetry(planes, k) for k in range(8)])).astype(np.float64)
-        # board point p sits at maps[k, p] in the k-th transformed input
-        p = np.exp(np.take_along_axis(logp, maps, axis=1)).mean(axis=0)
+        p = np.exp(ev.symmetric_log_probs(planes[None])[0].astype(np.float64))
         return p / p.sum()
 
     def move_probabilities(self, game: Game, color: int) -> tuple[np.ndarray, np.ndarray]:

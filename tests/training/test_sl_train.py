@@ -93,6 +93,33 @@ def test_init_continues_from_a_weight_file_with_a_fresh_optimizer(shards):
         train(tiny_config(root / "shards", root / "wider", filters=8, init=go_on.init), progress=False)
 
 
+def test_init_grows_a_shallower_net_without_changing_its_predictions(shards):
+    """A run with more layers starts from a shallower weight file: identity layers are inserted
+    before the head, so at step 0 the deeper net gives the same log-probabilities; other
+    differences (filters) and shrinking are refused."""
+    from go_engine.nets.policy_inference import PolicyNetRunner
+    from go_engine.training.plot import read_metrics
+    from go_engine.training.shards import ShardSet
+    from go_engine.training.sl import Trainer, fixed_sample, train
+    root, _ = shards
+    train(tiny_config(root / "shards", root / "shallow", steps=10), progress=False)
+    shallow = str(root / "shallow" / "policy.npz")
+    planes, _ = fixed_sample(ShardSet.load(root / "shards", "val"), 32)
+    deep = Trainer(tiny_config(root / "shards", root / "deep", layers=6, init=shallow), 9)
+    meta = deep.start_from_weights(shallow)
+    assert meta["grown_from_layers"] == 3
+    expected = PolicyNetRunner(shallow, board_size=9).log_probs(planes)
+    np.testing.assert_allclose(deep.log_probs(planes), expected, atol=1e-4)
+    summary = train(tiny_config(root / "shards", root / "deeper", layers=5, steps=4, init=shallow), progress=False)
+    assert summary["step"] == 4
+    init_rows = [r for r in read_metrics(root / "deeper" / "metrics.jsonl") if r["kind"] == "init"]
+    assert init_rows[0]["grown_from_layers"] == 3
+    with pytest.raises(ValueError, match="cannot shrink"):
+        Trainer(tiny_config(root / "shards", root / "x", layers=2), 9).start_from_weights(shallow)
+    with pytest.raises(ValueError, match="filters differs"):
+        Trainer(tiny_config(root / "shards", root / "y", layers=5, filters=8), 9).start_from_weights(shallow)
+
+
 def test_eval_policy_on_tiny_archive(shards):
     from go_engine.training.eval_policy import evaluate_policy
     from go_engine.training.sl import train
@@ -105,6 +132,31 @@ def test_eval_policy_on_tiny_archive(shards):
     assert np.isfinite(result["log_loss"]) and 0 < result["log_loss"] < 2 * np.log(81)
     on_test = evaluate_policy(root / "ev" / "policy.npz", shards=str(root / "shards"), split="train")
     assert on_test["positions"] > 0
+    averaged = evaluate_policy(root / "ev" / "policy.npz", shards=str(root / "shards"), split="train", symmetries=8)
+    assert averaged["positions"] == on_test["positions"] and averaged["symmetries"] == 8
+    assert averaged["log_loss"] != on_test["log_loss"]
+    with pytest.raises(ValueError, match="symmetries"):
+        evaluate_policy(root / "ev" / "policy.npz", shards=str(root / "shards"), symmetries=4)
+
+
+def test_symmetric_log_probs_of_a_batch_are_those_of_each_position(shards):
+    """The 8-symmetry average over a batch scores every position as it would alone, and a
+    turned board gives the same averaged prediction turned."""
+    from go_engine.features.planes import apply_symmetry, symmetry_point_maps
+    from go_engine.nets.policy_inference import PolicyNetRunner
+    from go_engine.training.shards import ShardSet
+    from go_engine.training.sl import fixed_sample, train
+    root, _ = shards
+    train(tiny_config(root / "shards", root / "sym", steps=10), progress=False)
+    runner = PolicyNetRunner(root / "sym" / "policy.npz", board_size=9)
+    planes, _ = fixed_sample(ShardSet.load(root / "shards", "val"), 5)
+    batch = runner.symmetric_log_probs(planes)
+    for b in range(len(planes)):
+        np.testing.assert_allclose(batch[b], runner.symmetric_log_probs(planes[b:b + 1])[0], atol=1e-5)
+    np.testing.assert_allclose(np.exp(batch).sum(axis=1), 1.0, atol=1e-5)
+    turned = runner.symmetric_log_probs(apply_symmetry(planes, 3))
+    maps = symmetry_point_maps(9)[3, :81]
+    np.testing.assert_allclose(turned[:, maps], batch, atol=1e-4)  # point p of the board sits at maps[p]
 
 
 def _game_lengths(archive):
