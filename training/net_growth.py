@@ -40,7 +40,7 @@ def deepen_policy_params(params: dict, old: PolicyNetConfig, new: PolicyNetConfi
     grown = {name: {k: np.array(v) for k, v in layer.items()} if isinstance(layer, dict) else np.array(layer)
              for name, layer in params.items()}
     f = new.filters
-    for i in range(max(old.layers - 1, 1), new.layers - 1):
+    for i in range(old.layers - 1, new.layers - 1):  # PolicyNetConfig holds layers >= 2
         kernel = np.zeros((3, 3, f, f), np.float32)
         if not new.residual:
             kernel[1, 1] = np.eye(f, dtype=np.float32)

@@ -212,11 +212,12 @@ def train(cfg: SLConfig, progress: bool = True, stop_at_step: int | None = None)
         truncate_metrics(metrics, "step", trainer.step_count)
     elif cfg.init:
         meta = trainer.start_from_weights(cfg.init)
-        append_metric(metrics, {"kind": "init", "step": 0, "weights": cfg.init, "weights_step": meta.get("step"),
-                                **({"grown_from_layers": meta["grown_from_layers"]} if "grown_from_layers" in meta else {})})
+        row = {"kind": "init", "step": 0, "weights": cfg.init, "weights_step": meta.get("step")}
         if "grown_from_layers" in meta:
+            row["grown_from_layers"] = meta["grown_from_layers"]
             print(f"start from {cfg.init}: {meta['grown_from_layers']} layers grown to {cfg.layers} "
                   "by identity layers (same predictions at step 0)")
+        append_metric(metrics, row)
     start = trainer.step_count
     (out / "config.json").write_text(cfg.to_json())
     val_planes = val_targets = None

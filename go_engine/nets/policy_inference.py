@@ -68,7 +68,7 @@ class PolicyNetRunner:
         if self._symmetry_maps is None:
             self._symmetry_maps = symmetry_point_maps(n)[:, :n * n].astype(np.int64)
         maps = self._symmetry_maps  # board point p sits at maps[k, p] in the k-th transformed input
-        probs = np.mean([np.exp(logp[k][:, maps[k]]) for k in range(8)], axis=0)
+        probs = np.exp(np.take_along_axis(logp, maps[:, None, :], axis=2)).mean(axis=0)
         return np.log(probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
 
     def position_log_probs(self, pos, scratch=None) -> np.ndarray:
