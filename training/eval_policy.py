@@ -72,7 +72,7 @@ def evaluate_policy(weights: str | Path | None = None, sgf: list[str] | None = N
     loss = 0.0
     for start in tqdm(range(0, len(index), batch), desc="eval", unit="batch", disable=not progress):
         planes, targets = data.examples(index[start:start + batch], scratch)
-        logp = evaluator.log_probs(planes) if symmetries == 1 else evaluator.symmetric_log_probs(planes)
+        logp = evaluator.log_probs(planes, symmetries)
         target_lp = logp[np.arange(len(targets)), targets]
         rank = (logp > target_lp[:, None]).sum(axis=1)
         total += len(targets)

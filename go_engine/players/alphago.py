@@ -115,7 +115,9 @@ class AlphaGoPlayer(SearchPlayer):
             prune = check_option("prune_ladder_runs", self.extra.get("prune_ladder_runs", True), bool)
             evaluator = NetworkEvaluator(policy, value, n, prune_ladder_runs=prune)
             player = player_from_options(extra=settings, evaluator=evaluator, **self._kwargs)
-            lam = player.mcts.config.mix_lambda
+            cfg = player.mcts.config
+            lam = (f"{cfg.mix_lambda}" if cfg.mix_lambda_late is None else
+                   f"{cfg.mix_lambda} -> {cfg.mix_lambda_late} over plies {cfg.lambda_ramp_start}-{cfg.lambda_ramp_end}")
             self.descriptions[n] = (f"policy {policy.name}, " + (f"value {value.name}, lambda {lam}"
                                     if value is not None else "no value net, rollouts only"))
             # one line in the GUI's engine console: which networks this size plays with

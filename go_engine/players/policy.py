@@ -76,7 +76,7 @@ class PolicyPlayer:
             logp = ev.log_probs(planes[None])[0].astype(np.float64)
             p = np.exp(logp - logp.max())
             return p / p.sum()
-        p = np.exp(ev.symmetric_log_probs(planes[None])[0].astype(np.float64))
+        p = np.exp(ev.log_probs(planes[None], symmetries=8)[0].astype(np.float64))
         return p / p.sum()
 
     def move_probabilities(self, game: Game, color: int) -> tuple[np.ndarray, np.ndarray]:

@@ -7,6 +7,10 @@ evaluator's value), back the values up (``tree.backup``). Leaf value, black's vi
     V = (1 - mix_lambda) * v + mix_lambda * z
 
 where v is the evaluator's value and z the playout result (+1/-1, Tromp-Taylor with komi).
+With ``mix_lambda_late`` set, lambda depends on the leaf's move number: ``mix_lambda`` up to
+ply ``lambda_ramp_start``, then linearly to ``mix_lambda_late`` at ``lambda_ramp_end`` and
+after (the 19x19 value net judges the opening better than playouts do and the endgame worse:
+``data/value_19.md``).
 A leaf without an evaluator value (a bare edge below the expansion threshold, or any leaf with
 a native-prior evaluator, which has no value) uses z alone; a finished game uses its score.
 
@@ -66,6 +70,9 @@ class SearchConfig:
     batch_size: int = 16             # leaves selected per batch (with virtual loss)
     virtual_loss: float = 1.0        # an in-flight simulation counts as this many lost visits
     mix_lambda: float = 1.0          # weight of the playout result z against the value net v
+    mix_lambda_late: float | None = None  # lambda from ply lambda_ramp_end on (None: mix_lambda throughout)
+    lambda_ramp_start: int = 150     # leaf ply where lambda starts moving towards mix_lambda_late
+    lambda_ramp_end: int = 250       # leaf ply where it gets there
     expand_threshold: int = 1        # a bare edge gets a node once it has this many visits
     leaf_rollouts: int = 1           # playouts averaged per leaf beside a Python evaluator (a
     #                                  network): they run while it evaluates the batch, so more
@@ -90,6 +97,17 @@ class SearchConfig:
         if (self.batch_size < 1 or self.expand_threshold < 0 or not 0.0 <= self.mix_lambda <= 1.0
                 or self.leaf_rollouts < 1 or self.batches_in_flight < 1):
             raise ValueError(f"invalid search config: {self}")
+        if self.mix_lambda_late is not None and not (0.0 <= self.mix_lambda_late <= 1.0
+                                                     and 0 <= self.lambda_ramp_start < self.lambda_ramp_end):
+            raise ValueError("mix_lambda_late must be in [0, 1], and 0 <= lambda_ramp_start < lambda_ramp_end")
+
+    def leaf_lambdas(self, plies: np.ndarray) -> np.ndarray:
+        """float64[len(plies)]: the weight of the playouts at leaves of these move numbers."""
+        plies = np.asarray(plies, np.float64)
+        if self.mix_lambda_late is None:
+            return np.full(plies.shape, self.mix_lambda)
+        t = np.clip((plies - self.lambda_ramp_start) / (self.lambda_ramp_end - self.lambda_ramp_start), 0.0, 1.0)
+        return self.mix_lambda + t * (self.mix_lambda_late - self.mix_lambda)
         if self.parallel not in ("batch", "lanes", "auto"):
             raise ValueError(f"parallel must be 'batch', 'lanes' or 'auto', got {self.parallel!r}")
 
@@ -166,6 +184,7 @@ class _Batch:
     pending: np.ndarray         # leaf indices whose new node awaits the evaluator's priors
     positions: list[Position]   # copies of those leaves' positions, in ``pending`` order
     has_value: np.ndarray       # [size] bool: the evaluator values this leaf
+    lambdas: np.ndarray         # [size] the playouts' weight at each leaf (``leaf_lambdas``)
     need_rollout: bool
     repeats: int                # playouts per leaf
     network: Future | None      # the evaluator's (priors, values), when run on its thread
@@ -497,11 +516,14 @@ class MCTS:
         kinds = L.leaf_kind[:size]
         pending = np.flatnonzero(kinds == tr.LEAF_PENDING)
         positions = [self._leaf_position(L, int(i)) for i in pending]  # copies: playouts change the leaves
-        lam = self.config.mix_lambda
+        lambdas = np.full(size, self.config.mix_lambda)
+        lambdas[pending] = self.config.leaf_lambdas([pos.ply for pos in positions])
         rave = self.config.rave_equiv > 0
         has_value = np.zeros(size, bool)
         has_value[pending] = self.evaluator.has_value
-        need_rollout = not (lam == 0.0 and np.all(has_value | (kinds >= tr.LEAF_TERMINAL)))
+        # a playout for every leaf without a value, and for those whose value the playouts share
+        valued_alone = (kinds == tr.LEAF_PENDING) & has_value & (lambdas == 0.0)
+        need_rollout = bool(np.any((kinds == tr.LEAF_ROLLOUT) | ((kinds == tr.LEAF_PENDING) & ~valued_alone)))
         network = None
         if positions and self.config.batches_in_flight > 1:
             network = self._network_pool().submit(self.evaluator.evaluate, positions)
@@ -520,7 +542,7 @@ class MCTS:
                 self.pol, L.owner, L.own, L.out_z, size, rave, L.first_ply, L.path_len)
         else:
             L.out_z[:size] = 0.0
-        return _Batch(L, size, int(live), kinds, pending, positions, has_value, need_rollout, repeats,
+        return _Batch(L, size, int(live), kinds, pending, positions, has_value, lambdas, need_rollout, repeats,
                       network, playouts)
 
     def _finish_batch(self, batch: _Batch) -> None:
@@ -553,7 +575,7 @@ class MCTS:
             if batch.playouts is not None:
                 batch.playouts.result()
                 self.total_rollouts += size * batch.repeats
-        lam = self.config.mix_lambda
+        lam = batch.lambdas
         z = L.out_z[:size]
         if batch.need_rollout:
             values_black = np.where(batch.has_value, (1.0 - lam) * v_black + lam * z, z)

@@ -109,6 +109,42 @@ def test_python_evaluator_path_matches_bookkeeping():
     assert_visits_add_up(mcts)
 
 
+class BlackWinsEvaluator(UniformEvaluator):
+    """A network that says Black wins every position: uniform priors, value +1 for Black."""
+    native_prior = None
+    has_value = True
+
+    def evaluate(self, positions):
+        priors, _ = super().evaluate(positions)
+        return priors, np.array([1.0 if pos.to_play == BLACK else -1.0 for pos in positions], np.float32)
+
+
+def test_leaf_lambdas_ramp_from_mix_lambda_to_the_late_one():
+    cfg = SearchConfig(mix_lambda=0.25, mix_lambda_late=0.75, lambda_ramp_start=100, lambda_ramp_end=200)
+    np.testing.assert_allclose(cfg.leaf_lambdas([0, 100, 150, 200, 300]), [0.25, 0.25, 0.5, 0.75, 0.75])
+    np.testing.assert_allclose(SearchConfig(mix_lambda=0.5).leaf_lambdas([0, 400]), [0.5, 0.5])
+    with pytest.raises(ValueError, match="lambda_ramp_start < lambda_ramp_end"):
+        SearchConfig(mix_lambda_late=0.5, lambda_ramp_start=200, lambda_ramp_end=100)
+    with pytest.raises(ValueError, match="mix_lambda_late"):
+        SearchConfig(mix_lambda_late=1.5)
+
+
+@pytest.mark.parametrize("late", [None, 1.0])
+def test_late_lambda_hands_the_leaves_to_the_playouts(late):
+    """With lambda 0 the net's word (Black wins) is every leaf's value; a late lambda of 1 from
+    ply 1 on values the same leaves by playouts alone."""
+    cfg = SearchConfig(threads=1, batch_size=8, max_tree_mb=16, mix_lambda=0.0, mix_lambda_late=late,
+                       lambda_ramp_start=0, lambda_ramp_end=1, expand_threshold=0, rave_equiv=0)
+    mcts = MCTS(cfg, evaluator=BlackWinsEvaluator())
+    result = mcts.search(Game(5, 0.0), simulations=300, stop_early=False)
+    q = sum(c.q * c.visits for c in result.children) / sum(c.visits for c in result.children)
+    if late is None:
+        assert q == pytest.approx(1.0) and mcts.total_rollouts == 0
+    else:
+        assert q < 0.9 and mcts.total_rollouts >= 300
+    assert_visits_add_up(mcts)
+
+
 def test_seeded_batch_search_is_reproducible_across_threads():
     def run(seed, threads):
         mcts = MCTS(SearchConfig(threads=threads, batch_size=8, seed=seed, max_tree_mb=16))

@@ -139,7 +139,7 @@ def test_eval_policy_on_tiny_archive(shards):
         evaluate_policy(root / "ev" / "policy.npz", shards=str(root / "shards"), symmetries=4)
 
 
-def test_symmetric_log_probs_of_a_batch_are_those_of_each_position(shards):
+def test_log_probs_averaged_over_symmetries_score_each_position_as_alone(shards):
     """The 8-symmetry average over a batch scores every position as it would alone, and a
     turned board gives the same averaged prediction turned."""
     from go_engine.features.planes import apply_symmetry, symmetry_point_maps
@@ -150,13 +150,15 @@ def test_symmetric_log_probs_of_a_batch_are_those_of_each_position(shards):
     train(tiny_config(root / "shards", root / "sym", steps=10), progress=False)
     runner = PolicyNetRunner(root / "sym" / "policy.npz", board_size=9)
     planes, _ = fixed_sample(ShardSet.load(root / "shards", "val"), 5)
-    batch = runner.symmetric_log_probs(planes)
+    batch = runner.log_probs(planes, symmetries=8)
     for b in range(len(planes)):
-        np.testing.assert_allclose(batch[b], runner.symmetric_log_probs(planes[b:b + 1])[0], atol=1e-5)
+        np.testing.assert_allclose(batch[b], runner.log_probs(planes[b:b + 1], symmetries=8)[0], atol=1e-5)
     np.testing.assert_allclose(np.exp(batch).sum(axis=1), 1.0, atol=1e-5)
-    turned = runner.symmetric_log_probs(apply_symmetry(planes, 3))
+    turned = runner.log_probs(apply_symmetry(planes, 3), symmetries=8)
     maps = symmetry_point_maps(9)[3, :81]
     np.testing.assert_allclose(turned[:, maps], batch, atol=1e-4)  # point p of the board sits at maps[p]
+    with pytest.raises(ValueError, match="8 symmetries"):
+        runner.log_probs(planes, symmetries=9)
 
 
 def _game_lengths(archive):
