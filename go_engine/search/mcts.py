@@ -100,6 +100,8 @@ class SearchConfig:
         if self.mix_lambda_late is not None and not (0.0 <= self.mix_lambda_late <= 1.0
                                                      and 0 <= self.lambda_ramp_start < self.lambda_ramp_end):
             raise ValueError("mix_lambda_late must be in [0, 1], and 0 <= lambda_ramp_start < lambda_ramp_end")
+        if self.parallel not in ("batch", "lanes", "auto"):
+            raise ValueError(f"parallel must be 'batch', 'lanes' or 'auto', got {self.parallel!r}")
 
     def leaf_lambdas(self, plies: np.ndarray) -> np.ndarray:
         """float64[len(plies)]: the weight of the playouts at leaves of these move numbers."""
@@ -108,8 +110,6 @@ class SearchConfig:
             return np.full(plies.shape, self.mix_lambda)
         t = np.clip((plies - self.lambda_ramp_start) / (self.lambda_ramp_end - self.lambda_ramp_start), 0.0, 1.0)
         return self.mix_lambda + t * (self.mix_lambda_late - self.mix_lambda)
-        if self.parallel not in ("batch", "lanes", "auto"):
-            raise ValueError(f"parallel must be 'batch', 'lanes' or 'auto', got {self.parallel!r}")
 
 
 @dataclass

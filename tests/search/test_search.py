@@ -127,6 +127,8 @@ def test_leaf_lambdas_ramp_from_mix_lambda_to_the_late_one():
         SearchConfig(mix_lambda_late=0.5, lambda_ramp_start=200, lambda_ramp_end=100)
     with pytest.raises(ValueError, match="mix_lambda_late"):
         SearchConfig(mix_lambda_late=1.5)
+    with pytest.raises(ValueError, match="parallel must be"):
+        SearchConfig(parallel="threads")
 
 
 @pytest.mark.parametrize("late", [None, 1.0])
