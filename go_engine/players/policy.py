@@ -71,12 +71,8 @@ class PolicyPlayer:
         """float64[n*n]: the network's softmax for planes uint8[n, n, 48], averaged over the 8
         symmetries when ``self.symmetries`` is 8."""
         n = planes.shape[0]
-        ev = self.evaluator(n)
-        if self.symmetries == 1:
-            logp = ev.log_probs(planes[None])[0].astype(np.float64)
-            p = np.exp(logp - logp.max())
-            return p / p.sum()
-        p = np.exp(ev.log_probs(planes[None], symmetries=8)[0].astype(np.float64))
+        logp = self.evaluator(n).log_probs(planes[None], symmetries=self.symmetries)[0].astype(np.float64)
+        p = np.exp(logp - logp.max())
         return p / p.sum()
 
     def move_probabilities(self, game: Game, color: int) -> tuple[np.ndarray, np.ndarray]:
