@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from go_engine.atomic_io import write_atomic, write_json_atomic
+from go_engine.training.machine import machine_info
 
 BYO_YOMI_BUDGET = 5.0 * 0.95 - 0.2   # what ``time_settings 0 5 1`` gives a move (TimeManager)
 RESULTS = Path("benchmarks/results/bench")
@@ -261,7 +262,7 @@ def cmd_bench_all(args) -> int:
     figures = measure_all(sizes, seconds=args.seconds, pachi=args.pachi)
     commit, dirty = git_commit()
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    record = {"commit": commit, "dirty": dirty, "utc": stamp, "figures": figures}
+    record = {"commit": commit, "dirty": dirty, "utc": stamp, "machine": machine_info(), "figures": figures}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     name = f"bench-{commit[:7]}-{stamp}"

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from go_engine.training.checkpoint import latest_checkpoint, restore_checkpoint, save_checkpoint
+from go_engine.training.machine import machine_info
 from go_engine.training.plot import append_metric, truncate_metrics
 from go_engine.training.sharding import data_parallel
 from go_engine.training.shards import BatchLoader, ShardSet
@@ -286,6 +287,6 @@ def train(cfg: SLConfig, progress: bool = True, stop_at_step: int | None = None)
     summary = {"step": trainer.step_count, "start_step": start, "val": last_val,
                "model_positions_per_s": model_steps * cfg.batch_size / model_time if model_time else None,
                "loader_positions_per_s": loader.positions_per_s,
-               "wall_s": time.perf_counter() - t_start, "out": str(out)}
+               "wall_s": time.perf_counter() - t_start, "out": str(out), "machine": machine_info()}
     append_metric(metrics, {"kind": "summary", **summary})
     return summary

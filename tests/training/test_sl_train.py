@@ -47,6 +47,9 @@ def test_tiny_net_learns(shards):
     assert (root / "learn" / "policy.npz").is_file()
     assert json.loads((root / "learn" / "config.json").read_text())["layers"] == 3
     assert summary["model_positions_per_s"] > 0 and summary["loader_positions_per_s"] > 0
+    # the speed figures carry what they depend on: the JAX release and the CPU
+    import jax
+    assert summary["machine"]["jax"] == jax.__version__ and summary["machine"]["cores"] >= 1
 
 
 def test_kill_and_resume_gives_same_step_and_parameters(shards):
