@@ -39,8 +39,9 @@ def _version(package: str) -> str | None:
 
 
 def machine_info() -> dict:
-    """CPU model, vector extensions, core count and the versions of the numeric packages."""
+    """CPU model and architecture, vector extensions, core count and the versions of the numeric
+    packages."""
     model, flags = _cpu_linux()
-    return {"cpu": model or platform.processor() or platform.machine(), "cpu_flags": flags,
-            "cores": os.cpu_count(), "python": platform.python_version(),
+    return {"cpu": model or platform.processor() or platform.machine(), "arch": platform.machine(),
+            "cpu_flags": flags, "cores": os.cpu_count(), "python": platform.python_version(),
             **{name: _version(name) for name in ("jax", "jaxlib", "flax", "optax", "numba", "numpy")}}

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ from go_engine.rules.position import ZOBRIST
 from go_engine.playouts.rollout_policy import (NFEAT, RolloutWeights, feature_scores, load_rollout_weights,
                                       position_features, save_rollout_weights)
 from go_engine.rules.sgf import ArchiveStats, iter_moves
+from go_engine.training.machine import machine_info
 
 # counters returned by ``fit_pass``
 ST_POSITIONS, ST_CORRECT, ST_LOSS, ST_BAD_GAMES, ST_SKIPPED = 0, 1, 2, 3, 4
@@ -231,7 +230,7 @@ def train_rollout(sgf: list[str], out: str, games: int | None = None, holdout_ga
             "lr": lr, "seed": seed, "train_last_epoch": summarize(train_totals),
             "holdout": summarize(held_totals), "archive": stats.summary(), "skipped": skipped,
             "read_s": round(t_read, 1), "total_s": round(time.time() - t_start, 1),
-            "machine": f"{platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}",
+            "machine": machine_info(),
         }
         metrics.write(json.dumps({"phase": "summary", **summary}) + "\n")
     save_rollout_weights(out_path, rw, train_games=len(train_ids), holdout_games=holdout_games,
